@@ -1,0 +1,26 @@
+"""Payload codecs: the ecosystem's formats (gzip, zlib, aes-gcm), codec servers, user plugins.
+
+Every codec is a ``temporalio.converter.PayloadCodec`` with a ``name`` for messages, so the
+SDK can drive ours and we can drive the user's.
+"""
+
+from inspector.codecs.aesgcm import AesGcmCodec
+from inspector.codecs.chain import CodecChain, codec_name
+from inspector.codecs.errors import CodecConfigError, CodecError
+from inspector.codecs.gzip import GzipCodec
+from inspector.codecs.plugin import PluginCodec, load_python_codec
+from inspector.codecs.remote import RemoteCodec
+from inspector.codecs.zlib import ZlibCodec
+
+__all__ = [
+    "AesGcmCodec",
+    "CodecChain",
+    "CodecConfigError",
+    "CodecError",
+    "GzipCodec",
+    "PluginCodec",
+    "RemoteCodec",
+    "ZlibCodec",
+    "codec_name",
+    "load_python_codec",
+]

@@ -1,0 +1,72 @@
+"""Several codecs acting as one, in the order profiles list them (outermost first)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
+
+from inspector.codecs.errors import CodecError
+
+
+def codec_name(codec: PayloadCodec) -> str:
+    """A codec's display name: its ``name`` attribute, else its class name (user codecs)."""
+    name = getattr(codec, "name", None)
+    return name if isinstance(name, str) and name else type(codec).__name__
+
+
+class CodecChain(PayloadCodec):
+    """Codecs listed outermost first, applied as the Go SDK does.
+
+    Encode runs last-to-first (so the first codec wraps the others) and decode first-to-last,
+    as in Go's ``NewCodecDataConverter`` and ``NewPayloadCodecHTTPHandler``; a profile's
+    ``codecs = [aes-gcm, gzip]`` thus means "gzip, then encrypt". A failure that is not
+    already a ``CodecError`` is wrapped in one naming the codec that raised it.
+    """
+
+    def __init__(self, codecs: Sequence[PayloadCodec]) -> None:
+        self.codecs: tuple[PayloadCodec, ...] = tuple(codecs)
+        self.name = "chain(" + ", ".join(codec_name(c) for c in self.codecs) + ")"
+
+    def __repr__(self) -> str:
+        return f"CodecChain({list(self.codecs)!r})"
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Encode innermost codec first, so the first codec's encoding ends up outside."""
+        result = list(payloads)
+        for codec in reversed(self.codecs):
+            result = await _apply(codec, "encode", result)
+        return result
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Decode outermost codec first, undoing :meth:`encode`."""
+        result = list(payloads)
+        for codec in self.codecs:
+            result = await _apply(codec, "decode", result)
+        return result
+
+    async def aclose(self) -> None:
+        """Close every codec that has an ``aclose``; all are tried, the first error is raised."""
+        first_error: BaseException | None = None
+        for codec in self.codecs:
+            aclose = getattr(codec, "aclose", None)
+            if aclose is None:
+                continue
+            try:
+                await aclose()
+            except Exception as exc:
+                first_error = first_error or exc
+        if first_error is not None:
+            raise first_error
+
+
+async def _apply(codec: PayloadCodec, op: str, payloads: list[Payload]) -> list[Payload]:
+    try:
+        if op == "encode":
+            return list(await codec.encode(payloads))
+        return list(await codec.decode(payloads))
+    except CodecError:
+        raise
+    except Exception as exc:
+        raise CodecError(f"{op} failed: {type(exc).__name__}: {exc}", codec_name(codec)) from exc

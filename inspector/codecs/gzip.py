@@ -1,0 +1,51 @@
+"""The ``binary/gzip`` codec of temporalio samples-python (``custom_converter``/compression)."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import Sequence
+
+from google.protobuf.message import DecodeError
+from temporalio.api.common.v1 import Payload
+from temporalio.converter import PayloadCodec
+
+from inspector.codecs.errors import CodecError
+
+ENCODING = b"binary/gzip"
+
+
+class GzipCodec(PayloadCodec):
+    """Gzip of the whole serialized inner ``Payload``, so metadata is compressed too.
+
+    Encoding always wraps (as the sample does); ``mtime=0`` keeps the output deterministic,
+    which any gzip reader accepts and which lets equal inputs give byte-equal encodes.
+    """
+
+    name = "gzip"
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Wrap every payload; the SDK hands codecs already-converted payloads."""
+        return [
+            Payload(
+                metadata={"encoding": ENCODING},
+                data=gzip.compress(p.SerializeToString(), mtime=0),
+            )
+            for p in payloads
+        ]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Unwrap ``binary/gzip`` payloads; pass others through so codecs can be chained."""
+        return [
+            self._decode_one(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads
+        ]
+
+    def _decode_one(self, payload: Payload) -> Payload:
+        try:
+            raw = gzip.decompress(payload.data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise CodecError(f"data is not valid gzip ({exc})", self.name) from exc
+        try:
+            return Payload.FromString(raw)
+        except DecodeError as exc:
+            raise CodecError("decompressed data is not a serialized Payload", self.name) from exc

@@ -1,0 +1,145 @@
+"""An existing codec server (``POST /encode`` and ``/decode`` of proto JSON) used as a codec."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.converter import PayloadCodec
+
+from inspector.codecs.errors import CodecConfigError, CodecError
+
+ERROR_TEXT_LIMIT = 200
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user info, query or fragment: safe for names, logs and errors."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port is not None else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+class RemoteCodec(PayloadCodec):
+    """Sends payloads to a codec server, like the Go SDK's ``NewRemotePayloadCodec``.
+
+    The request carries ``X-Namespace`` (servers pick their codecs by it) and, when given,
+    ``Authorization`` as-is. One ``aiohttp`` session is created lazily on the running loop and
+    closed by :meth:`aclose`. Neither ``auth`` nor URL credentials appear in ``name``, ``repr``
+    or any error.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        auth: str | None = None,
+        namespace: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise CodecConfigError(
+                f"remote codec url must be http:// or https:// with a host, got '{redact_url(url)}'"
+            )
+        if parts.query or parts.fragment:
+            raise CodecConfigError(
+                f"remote codec url '{redact_url(url)}' must not have a query or fragment"
+            )
+        if parts.password is not None and auth:
+            raise CodecConfigError(
+                f"remote codec url '{redact_url(url)}' has credentials and auth is set too: use one"
+            )
+        if timeout <= 0:
+            raise CodecConfigError(f"remote codec timeout must be positive, got {timeout}")
+        self._url = url.rstrip("/")
+        self._auth = auth
+        self.namespace = namespace
+        self.timeout = timeout
+        self.url = redact_url(self._url)
+        self.name = f"remote({self.url})"
+        self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"RemoteCodec(url={self.url!r}, namespace={self.namespace!r}, "
+            f"auth={'set' if self._auth else None!r}, timeout={self.timeout})"
+        )
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Ask the server's ``/encode`` to encode the payloads."""
+        return await self._call("/encode", payloads)
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """Ask the server's ``/decode`` to decode the payloads."""
+        return await self._call("/decode", payloads)
+
+    async def aclose(self) -> None:
+        """Close the HTTP session; a later call opens a new one."""
+        session, self._session, self._session_loop = self._session, None, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        # A session belongs to the loop it was made on: make a new one if the loop changed.
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
+            self._session_loop = loop
+        return self._session
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if self.namespace:
+            headers["X-Namespace"] = self.namespace
+        if self._auth:
+            headers["Authorization"] = self._auth
+        return headers
+
+    def _scrub(self, text: str) -> str:
+        """Remove the auth value and URL credentials from text we did not write."""
+        for secret in (self._auth, urlsplit(self._url).password):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    async def _call(self, route: str, payloads: Sequence[Payload]) -> list[Payload]:
+        if not payloads:
+            return []
+        where = f"codec server {self.url}{route}"
+        body = json_format.MessageToJson(Payloads(payloads=payloads))
+        try:
+            async with self._get_session().post(
+                self._url + route, data=body.encode(), headers=self._headers()
+            ) as response:
+                text = await response.text(errors="replace")
+                status = response.status
+        except TimeoutError:
+            raise CodecError(
+                f"{where} did not answer within {self.timeout:g}s", self.name
+            ) from None
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            # No chaining: aiohttp's exception may carry the request (URL, headers).
+            reason = self._scrub(f"{type(exc).__name__}: {exc}")
+            raise CodecError(f"cannot reach {where}: {reason}", self.name) from None
+        if status != 200:
+            detail = self._scrub(text.strip())[:ERROR_TEXT_LIMIT]
+            raise CodecError(f"{where} answered HTTP {status}: {detail}", self.name)
+        try:
+            answer = json_format.Parse(text, Payloads(), ignore_unknown_fields=True)
+        except json_format.ParseError as exc:
+            reason = self._scrub(str(exc))[:ERROR_TEXT_LIMIT]
+            raise CodecError(
+                f"{where} answered with invalid Payloads JSON: {reason}", self.name
+            ) from exc
+        if len(answer.payloads) != len(payloads):
+            raise CodecError(
+                f"{where} answered {len(answer.payloads)} payloads for {len(payloads)}", self.name
+            )
+        return list(answer.payloads)

@@ -1,0 +1,120 @@
+"""``payload-inspector decode``: a document in, the same document out, every payload transformed.
+
+Exit codes are a contract: 0 done, 2 bad input/usage/config (one line, no traceback),
+3 a payload could not be decoded (each named on stderr; stdout only with --keep-going).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from temporalio.api.common.v1 import Payload
+
+from inspector.outcomes import Outcome
+from inspector.payload_json import (
+    Document,
+    DocumentError,
+    parse_document,
+    render_readable,
+    write_document,
+)
+from inspector.pipeline import Pipeline
+from inspector.profiles import ConfigError, load_config
+from inspector.runtime import build_pipeline
+
+VIEWS = ("decoded", "refs", "download", "raw")
+EXIT_OK, EXIT_BAD_INPUT, EXIT_DECODE_FAILED = 0, 2, 3
+
+
+class UsageError(Exception):
+    """Bad input, usage or config: exit 2 with this one line."""
+
+
+@dataclass(frozen=True)
+class DecodeRequest:
+    """What the user asked of ``decode``."""
+
+    file: str = "-"
+    view: str = "decoded"
+    config: str | None = None
+    profile: str | None = None
+    namespace: str | None = None
+    readable: bool = False
+    keep_going: bool = False
+
+
+async def run_view(pipeline: Pipeline, view: str, payloads: Sequence[Payload]) -> list[Outcome]:
+    """One of the four views over payloads; shared by the CLI, the GUI and screenshots."""
+    if view == "decoded":
+        return await pipeline.decode(payloads)
+    if view == "refs":
+        return await pipeline.decode(payloads, preserve_refs=True)
+    if view == "download":
+        return await pipeline.download(payloads, strict=False)
+    if view == "raw":
+        return [Outcome(payload=p) for p in payloads]
+    raise UsageError(f"unknown view {view!r} (allowed: {', '.join(VIEWS)})")
+
+
+async def transform_document(doc: Document, pipeline: Pipeline, view: str) -> dict[int, Outcome]:
+    """Outcomes by payload index; search attributes pass through untouched."""
+    indexes = [i for i, found in enumerate(doc.payloads) if found.location.transform]
+    outcomes = await run_view(pipeline, view, [doc.payloads[i].payload for i in indexes])
+    return dict(zip(indexes, outcomes, strict=True))
+
+
+def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
+    """The document's bytes and its name for messages."""
+    if file == "-":
+        stream = stdin or sys.stdin
+        return stream.buffer.read() if hasattr(
+            stream, "buffer"
+        ) else stream.read().encode(), "<stdin>"
+    try:
+        with open(file, "rb") as f:
+            return f.read(), file
+    except OSError as e:
+        raise UsageError(f"{file}: cannot read: {e.strerror or e}") from None
+
+
+async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
+    """Run ``decode``; returns the exit code and writes only the contract's output."""
+    if req.view not in VIEWS:
+        raise UsageError(f"--view: unknown view {req.view!r} (allowed: {', '.join(VIEWS)})")
+    data, source = read_input(req.file)
+    doc = parse_document(data, source=source)
+    config = load_config(req.config)
+    profile = config.select(profile=req.profile, namespace=req.namespace)
+    pipeline = build_pipeline(profile, namespace=req.namespace)
+    try:
+        outcomes = await transform_document(doc, pipeline, req.view)
+    finally:
+        await pipeline.aclose()
+    failures = [(i, o) for i, o in outcomes.items() if o.error is not None]
+    for i, outcome in failures:
+        assert outcome.error is not None
+        where = doc.payloads[i].location
+        print(
+            f"{source}: {where.label} ({where.pointer or '/'}): {outcome.error.describe()}",
+            file=err,
+        )
+    if failures and not req.keep_going:
+        return EXIT_DECODE_FAILED
+    replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
+    render = render_readable if req.readable else write_document
+    out.write(render(doc, replacements))
+    out.write("\n")
+    return EXIT_DECODE_FAILED if failures else EXIT_OK
+
+
+def run_decode(req: DecodeRequest) -> int:
+    """Entry for the CLI: turns every expected failure into its exit code and one line."""
+    try:
+        return asyncio.run(decode_main(req, sys.stdout, sys.stderr))
+    except (UsageError, DocumentError, ConfigError) as e:
+        print(f"payload-inspector decode: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT

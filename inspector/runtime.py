@@ -1,0 +1,102 @@
+"""Turn a configured profile into a runnable Pipeline (codec objects, drivers, cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from temporalio.converter import PayloadCodec, StorageDriver
+
+from inspector.codecs import (
+    AesGcmCodec,
+    CodecChain,
+    CodecConfigError,
+    GzipCodec,
+    RemoteCodec,
+    ZlibCodec,
+    load_python_codec,
+)
+from inspector.pipeline import Pipeline
+from inspector.profiles import CodecSpec, ConfigError, Profile, StorageSpec
+from inspector.storage.cache import BlobCache
+from inspector.storage.filesystem import FilesystemDriver
+from inspector.storage.plugin import DriverConfigError, load_python_driver
+from inspector.storage.s3 import S3Store
+
+
+def build_codec(spec: CodecSpec, *, namespace: str | None = None) -> PayloadCodec:
+    """One configured codec as an SDK ``PayloadCodec``."""
+    if spec.type == "gzip":
+        return GzipCodec()
+    if spec.type == "zlib":
+        return ZlibCodec()
+    if spec.type == "aes-gcm":
+        return AesGcmCodec(dict(spec.keys), encrypt_with=spec.encrypt_with)
+    if spec.type == "remote":
+        assert spec.url is not None
+        return RemoteCodec(spec.url, auth=spec.auth, namespace=namespace, timeout=30.0)
+    if spec.type == "python":
+        assert spec.factory is not None
+        return load_python_codec(spec.factory)
+    raise ConfigError(f"unknown codec type {spec.type!r}")
+
+
+def build_chain(
+    specs: Sequence[CodecSpec], *, namespace: str | None = None
+) -> tuple[PayloadCodec | None, str]:
+    """A chain (outermost first) and its label for messages, or None when empty."""
+    if not specs:
+        return None, ""
+    codecs = [build_codec(s, namespace=namespace) for s in specs]
+    label = " → ".join(s.label for s in specs)
+    return (codecs[0] if len(codecs) == 1 else CodecChain(codecs)), label
+
+
+def build_driver(spec: StorageSpec) -> StorageDriver:
+    """One configured storage driver."""
+    if spec.driver == "filesystem":
+        assert spec.path is not None
+        return FilesystemDriver(spec.path, name=spec.name)
+    if spec.driver == "s3":
+        assert spec.bucket is not None
+        return S3Store(
+            name=spec.name,
+            bucket=spec.bucket,
+            endpoint_url=spec.endpoint_url,
+            region=spec.region,
+            aws_profile=spec.aws_profile,
+            timeout_seconds=spec.timeout_seconds,
+        )
+    assert spec.factory is not None
+    driver = load_python_driver(spec.factory)
+    if spec.name and driver.name() != spec.name:
+        raise DriverConfigError(
+            f"storage factory {spec.factory!r} gives a driver named "
+            f"'{driver.name()}', but the config names it '{spec.name}'"
+        )
+    return driver
+
+
+def build_pipeline(
+    profile: Profile, *, cache: BlobCache | None = None, namespace: str | None = None
+) -> Pipeline:
+    """The profile's pipeline; raises ConfigError when a codec or driver cannot be built."""
+    try:
+        codec, codec_label = build_chain(profile.codecs, namespace=namespace)
+        proxy, proxy_label = build_chain(profile.proxy_codecs, namespace=namespace)
+        drivers = [build_driver(s) for s in profile.storage]
+    except (CodecConfigError, DriverConfigError) as e:
+        raise ConfigError(f"profile '{profile.name}': {e}") from None
+    pairs = zip(drivers, profile.storage, strict=True)
+    timeouts = {d.name(): s.timeout_seconds for d, s in pairs}
+    return Pipeline(
+        name=profile.name,
+        codec=codec,
+        codec_label=codec_label,
+        proxy_codec=proxy,
+        proxy_label=proxy_label,
+        drivers=drivers,
+        timeouts=timeouts,
+        threshold=profile.threshold,
+        mark_references=profile.mark_references,
+        cache=cache,
+    )

@@ -1,0 +1,146 @@
+"""S3 through the SDK's own driver, so keys and claims are exactly what workers write.
+
+The SDK driver wraps every failure in a ``RuntimeError``; we look at its ``__cause__`` to
+tell a missing object (422) from an unreachable store (502).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from typing import Any
+
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.aws.s3driver import S3StorageDriver
+from temporalio.contrib.aws.s3driver.aioboto3 import new_aioboto3_client
+from temporalio.converter import (
+    StorageDriver,
+    StorageDriverClaim,
+    StorageDriverRetrieveContext,
+    StorageDriverStoreContext,
+)
+
+from inspector.storage.errors import (
+    BadClaim,
+    BlobMissing,
+    IntegrityFailure,
+    StorageError,
+    StoreUnreachable,
+)
+
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
+
+
+class S3Store(StorageDriver):
+    """The SDK's ``S3StorageDriver`` with an aioboto3 client opened on first use."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        bucket: str,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        aws_profile: str | None = None,
+        timeout_seconds: float = 30.0,
+    ) -> None:
+        self._name = name
+        self.bucket = bucket
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.aws_profile = aws_profile
+        self.timeout_seconds = timeout_seconds
+        self._driver: S3StorageDriver | None = None
+        self._stack: AsyncExitStack | None = None
+        self._lock = asyncio.Lock()
+
+    def name(self) -> str:
+        return self._name
+
+    def type(self) -> str:
+        return "aws.s3driver"
+
+    async def _sdk_driver(self) -> S3StorageDriver:
+        async with self._lock:
+            if self._driver is None:
+                import aioboto3  # imported late: it is slow to import and only S3 needs it
+
+                session = aioboto3.Session(profile_name=self.aws_profile)
+                boto_config = BotoConfig(
+                    connect_timeout=min(self.timeout_seconds, 10),
+                    read_timeout=self.timeout_seconds,
+                    retries={"max_attempts": 2, "mode": "standard"},
+                )
+                stack = AsyncExitStack()
+                client: Any = await stack.enter_async_context(
+                    session.client(
+                        "s3",
+                        endpoint_url=self.endpoint_url,
+                        region_name=self.region,
+                        config=boto_config,
+                    )
+                )
+                self._stack = stack
+                self._driver = S3StorageDriver(
+                    new_aioboto3_client(client), self.bucket, driver_name=self._name
+                )
+            return self._driver
+
+    async def store(
+        self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
+    ) -> list[StorageDriverClaim]:
+        driver = await self._sdk_driver()
+        try:
+            return await driver.store(context, payloads)
+        except RuntimeError as e:
+            raise self._classify(e, None) from None
+
+    async def retrieve(
+        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
+    ) -> list[Payload]:
+        for claim in claims:
+            if "bucket" not in claim.claim_data or "key" not in claim.claim_data:
+                raise BadClaim(
+                    self._name, claim.claim_data.get("key"), "S3 claim needs 'bucket' and 'key'"
+                )
+        driver = await self._sdk_driver()
+        try:
+            return await driver.retrieve(context, claims)
+        except RuntimeError as e:
+            raise self._classify(e, claims[0].claim_data.get("key")) from None
+        except ValueError as e:
+            key = claims[0].claim_data.get("key")
+            if "integrity check failed" in str(e):
+                raise IntegrityFailure(
+                    self._name,
+                    key,
+                    "integrity check failed: the object's sha256 does not match the claim",
+                ) from None
+            raise BadClaim(self._name, key, _first_line(e)) from None
+
+    def _classify(self, error: RuntimeError, key: str | None) -> StorageError:
+        cause = error.__cause__
+        if isinstance(cause, ClientError):
+            code = str(cause.response.get("Error", {}).get("Code", ""))
+            if code in _MISSING_CODES:
+                what = "bucket" if code == "NoSuchBucket" else "object"
+                return BlobMissing(self._name, key, f"{what} not found in bucket {self.bucket}")
+            return StoreUnreachable(self._name, key, f"S3 refused the request ({code})")
+        reason = _first_line(cause) if cause else _first_line(error)
+        return StoreUnreachable(self._name, key, f"S3 unreachable: {reason}")
+
+    async def aclose(self) -> None:
+        """Close the client; the next call opens a new one."""
+        async with self._lock:
+            if self._stack is not None:
+                await self._stack.aclose()
+            self._stack = None
+            self._driver = None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0] if text else type(error).__name__)[:300]

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages the tests need (Qt's runtime libraries and fonts, Chromium for
+# the Web UI tests) when they are missing and we can: as root with apt. Otherwise say which
+# command would, and let the tests that need them skip (or fail under CI=true).
+set -u
+packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+          libxcb-cursor0 fonts-dejavu-core chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "system-deps: missing ${missing[*]}; install with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 0
+fi
+echo "system-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+  || echo "system-deps: apt-get could not install ${missing[*]}" >&2
+exit 0

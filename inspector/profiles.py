@@ -345,13 +345,14 @@ class _Reader:
         return tuple(self.codec(item, f"{where}[{i}]") for i, item in enumerate(raw))
 
     def codec(self, raw: Any, key: str) -> CodecSpec:
-        if isinstance(raw, str):
+        named = isinstance(raw, str)
+        if named:
             raw = {"type": raw}
         self.expect(raw, dict, key, 'a codec name or a table with "type"')
         kind = raw.get("type")
         if kind not in CODEC_TYPES:
             raise self.error(
-                f"{key}.type" if "type" in raw else key,
+                key if named or "type" not in raw else f"{key}.type",
                 f"unknown codec {kind!r} (allowed: {', '.join(CODEC_TYPES)})",
             )
         allowed = {"type"} | {

@@ -1,0 +1,105 @@
+"""``payload-inspector serve``: the codec server, headless, until SIGINT or SIGTERM.
+
+Its stdout is a contract: the first line is exactly ``listening on URL``, flushed, so scripts
+and tests can wait for it; everything else (warnings, the request log) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from inspector.profiles import ConfigError, load_config
+from inspector.server.request_log import RequestLog
+from inspector.server.runner import CodecServer, ServerStartError
+
+EXIT_OK, EXIT_USAGE = 0, 2
+PROG = "payload-inspector serve"
+
+
+def run_serve(
+    *,
+    config: str | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    allow_origins: Sequence[str] = (),
+) -> int:
+    """Serve until a signal; exit 2 with one line on stderr for config errors or a busy port."""
+    if port is not None and not 0 <= port <= 65535:
+        return _fail(f"--port must be 0..65535, got {port}")
+    _one_line_logging()
+    try:
+        loaded = load_config(config)
+    except ConfigError as e:
+        return _fail(str(e))
+    server = CodecServer(
+        loaded,
+        host=host,
+        port=port,
+        extra_origins=allow_origins,
+        log=RequestLog(stream=sys.stderr),
+    )
+    try:
+        return asyncio.run(_serve(server))
+    except KeyboardInterrupt:  # only where signal handlers cannot be installed (Windows)
+        return EXIT_OK
+
+
+async def _serve(server: CodecServer) -> int:
+    try:
+        await server.start()
+    except ServerStartError as e:
+        return _fail(str(e))
+    try:
+        print(f"listening on {server.url}", flush=True)
+        warning = network_warning(server)
+        if warning is not None:
+            print(f"{PROG}: {warning}", file=sys.stderr, flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await server.stop()
+    return EXIT_OK
+
+
+def network_warning(server: CodecServer) -> str | None:
+    """What to say when the server is bound beyond loopback (only an explicit host does it)."""
+    if not server.reachable_from_network:
+        return None
+    return (
+        f"warning: listening on {server.host}, reachable from the network; requests must "
+        "name an allowed Host ([server] allowed_hosts), and a [server] token is advised"
+    )
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Library warnings (aiohttp, asyncio) as one line each: never a traceback on stderr."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().splitlines()[0] if record.getMessage() else ""
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            detail = str(error).splitlines()[0][:200] if str(error) else ""
+            message = f"{message} ({type(error).__name__}{': ' + detail if detail else ''})"
+        return f"{PROG}: {record.name}: {message}"
+
+
+def _one_line_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE

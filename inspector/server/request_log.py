@@ -1,0 +1,122 @@
+"""The request log: one JSON line per request on a stream, and the same records to subscribers.
+
+The headless server writes it to stderr; the GUI subscribes to show it live. A record says
+who asked what and how it went — never payload contents.
+
+GUI use (callbacks run on the server's event loop thread, in request order)::
+
+    log = RequestLog()                      # no stream: nothing is written
+    unsubscribe = log.subscribe(on_record)  # on_record(record: RequestRecord) -> None
+    server = CodecServer(config, log=log)
+    ...
+    log.recent()                            # the last records, oldest first
+    unsubscribe()
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+from aiohttp import web
+
+Subscriber = Callable[["RequestRecord"], None]
+
+# What a handler tells the log about its request (the middleware fills in the rest).
+NAMESPACE = web.RequestKey("inspector_namespace", str)
+PAYLOAD_COUNT = web.RequestKey("inspector_payload_count", int)
+BYTES_IN = web.RequestKey("inspector_bytes_in", int)
+ERROR = web.RequestKey("inspector_error", str)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One answered request. ``payloads`` is None when the body was never read."""
+
+    time: str
+    method: str
+    path: str
+    namespace: str | None
+    status: int
+    duration_ms: float
+    payloads: int | None
+    bytes_in: int
+    bytes_out: int
+    error: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=True, separators=(",", ":"))
+
+
+class RequestLog:
+    """Fans each record out to an optional text stream and to subscribers; keeps the last few."""
+
+    def __init__(self, stream: TextIO | None = None, *, keep: int = 1000) -> None:
+        self.stream = stream
+        self._recent: deque[RequestRecord] = deque(maxlen=keep)
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(record)`` for every later request; returns the unsubscribe function."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def recent(self) -> list[RequestRecord]:
+        """The last records kept, oldest first (a panel opened late can show history)."""
+        return list(self._recent)
+
+    def emit(self, record: RequestRecord) -> None:
+        self._recent.append(record)
+        if self.stream is not None:
+            try:
+                self.stream.write(record.to_json() + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed stderr must not fail the request
+        for callback in list(self._subscribers):
+            try:
+                callback(record)
+            except Exception:  # a subscriber's bug must not take the server down
+                continue
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def log_middleware(
+    log: RequestLog,
+) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """The outermost middleware: times every request and logs what the inner layers noted."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        response = await handler(request)  # inner middleware turns every failure into a response
+        duration_ms = round((time.perf_counter() - started) * 1000, 2)
+        log.emit(
+            RequestRecord(
+                time=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                method=request.method,
+                path=request.path,
+                namespace=request.get(NAMESPACE, request.headers.get("X-Namespace")),
+                status=response.status,
+                duration_ms=duration_ms,
+                payloads=request.get(PAYLOAD_COUNT),
+                bytes_in=request.get(BYTES_IN, 0),
+                bytes_out=response.content_length or 0,
+                error=request.get(ERROR),
+            )
+        )
+        return response
+
+    return middleware

@@ -1,0 +1,130 @@
+"""The handlers: ``/encode``, ``/decode``, ``/download`` (by path suffix) and ``/healthz``.
+
+Each payload route reads the body, picks the profile by ``X-Namespace``, calls the shared
+pipeline and writes its answer; nothing here transforms a payload. JSON work runs in a
+worker thread so one large request does not stall the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from temporalio.api.common.v1 import Payload
+
+from inspector import __version__
+from inspector.outcomes import Outcome
+from inspector.profiles import ConfigError
+from inspector.server.body import parse_payloads, write_payloads
+from inspector.server.errors import ApiError
+from inspector.server.pipelines import PipelineRegistry
+from inspector.server.request_log import BYTES_IN, NAMESPACE, PAYLOAD_COUNT
+
+PAYLOAD_OPERATIONS = ("encode", "decode", "download")
+HEALTH = "healthz"
+DEFAULT_NAMESPACE = "default"
+
+
+@dataclass
+class ServerState:
+    """What the handlers share: the pipelines (and through them the cache) and the body limit."""
+
+    pipelines: PipelineRegistry
+    max_body_bytes: int
+
+
+STATE = web.AppKey("inspector_state", ServerState)
+
+
+def operation_for(path: str) -> str | None:
+    """Which route a path means, by suffix, so the endpoint may carry a prefix (``/codec``)."""
+    trimmed = path.rstrip("/")
+    for name in (*PAYLOAD_OPERATIONS, HEALTH):
+        if trimmed.endswith(f"/{name}"):
+            return name
+    return None
+
+
+def is_public(request: web.Request) -> bool:
+    """``/healthz`` needs no token (monitors and the GUI's own probe)."""
+    return operation_for(request.path) == HEALTH
+
+
+def _preserve_refs(request: web.Request) -> bool:
+    return request.query.get("preserveStorageRefs", "false").strip().lower() in ("true", "1")
+
+
+async def dispatch(request: web.Request) -> web.StreamResponse:
+    """The one route: match the suffix, check the method, run the operation."""
+    operation = operation_for(request.path)
+    if operation is None:
+        raise ApiError(
+            404,
+            "no such route: POST …/encode, …/decode or …/download, or GET …/healthz",
+        )
+    if operation == HEALTH:
+        if request.method not in ("GET", "HEAD"):
+            raise _method_not_allowed("GET")
+        return web.json_response({"status": "ok", "version": __version__})
+    if request.method != "POST":
+        raise _method_not_allowed("POST")
+    return await _payload_route(request, operation)
+
+
+def _method_not_allowed(allowed: str) -> ApiError:
+    return ApiError(405, f"method not allowed here: use {allowed}")
+
+
+async def _payload_route(request: web.Request, operation: str) -> web.Response:
+    state = request.app[STATE]
+    namespace = request.headers.get("X-Namespace", "").strip() or DEFAULT_NAMESPACE
+    request[NAMESPACE] = namespace
+    profile = state.pipelines.profile_for(namespace)
+    if profile is None:
+        raise ApiError(404, f"no profile serves namespace '{namespace[:100]}'")
+    if operation == "download" and not profile.storage:
+        # The Web UI shows "connected, but not configured to download" on this 404.
+        raise ApiError(404, f"profile '{profile.name}' has no external storage to download from")
+
+    body = await _read_body(request, state.max_body_bytes)
+    payloads = await asyncio.to_thread(parse_payloads, body)
+    request[PAYLOAD_COUNT] = len(payloads)
+    try:
+        pipeline = state.pipelines.get(profile, namespace)
+    except ConfigError as e:
+        raise ApiError(500, f"profile '{profile.name}' cannot be used: {e}") from None
+
+    if operation == "encode":
+        outcomes = await pipeline.encode(payloads)
+    elif operation == "decode":
+        outcomes = await pipeline.decode(payloads, preserve_refs=_preserve_refs(request))
+    else:
+        outcomes = await pipeline.download(payloads, strict=True)
+    results = _first_error_or_payloads(outcomes)
+    answer = await asyncio.to_thread(write_payloads, results)
+    return web.Response(body=answer, content_type="application/json")
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    too_large = ApiError(413, f"body is larger than max_body_bytes ({limit} bytes)")
+    if request.content_length is not None and request.content_length > limit:
+        request[BYTES_IN] = request.content_length
+        raise too_large
+    try:
+        body = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise too_large from None
+    except (ConnectionError, asyncio.IncompleteReadError, aiohttp.ClientPayloadError):
+        raise ApiError(400, "the body ended early: the connection was closed") from None
+    request[BYTES_IN] = len(body)
+    return body
+
+
+def _first_error_or_payloads(outcomes: list[Outcome]) -> list[Payload]:
+    """The server answers all or nothing: the first failing payload decides the error."""
+    for index, outcome in enumerate(outcomes):
+        if outcome.error is not None:
+            raise ApiError.from_payload_error(index, outcome.error)
+    return [o.payload for o in outcomes if o.payload is not None]

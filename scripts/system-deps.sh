@@ -4,7 +4,7 @@
 # command would, and let the tests that need them skip (or fail under CI=true).
 set -u
 packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
-          libxcb-cursor0 fonts-dejavu-core chromium)
+          libxcb-cursor0 fonts-dejavu-core fonts-droid-fallback chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -19,6 +19,15 @@ test: $(STAMP)
 	@bash scripts/system-deps.sh
 	$(PY) -m pytest -q -p no:cacheprovider
 
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
+
+# Servers vs the seed, the one-core floor, the GUI on a 100 MB history (~10 min, offscreen);
+# rewrites the results table in bench/README.md.
+bench: $(STAMP)
+	@bash scripts/system-deps.sh
+	QT_QPA_PLATFORM=offscreen $(PY) -m bench.run
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -35,7 +35,9 @@ import base64
 import binascii
 import enum
 import json
+import math
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,7 @@ __all__ = [
     "DocumentKind",
     "FoundPayload",
     "Location",
+    "document_from_json",
     "parse_document",
     "payload_from_json",
     "payload_to_json",
@@ -171,6 +174,18 @@ def _reject_constant(name: str) -> Any:
     raise _ConstantError(name)
 
 
+class _RangeError(ValueError):
+    """A number beyond a double: Python would read it as Infinity, which JSON cannot write."""
+
+
+def _finite_float(text: str) -> float:
+    """``parse_float`` hook: refuse ``1e999`` rather than turn it into Infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise _RangeError(text if len(text) <= 40 else text[:40] + "…")
+    return value
+
+
 def _decode_text(data: bytes | str, source: str) -> str:
     """Bytes to text: UTF-8 (BOM tolerated) or the UTF-16/32 that JSON allows."""
     if isinstance(data, str):
@@ -200,7 +215,7 @@ def _loads(text: str, source: str) -> Any:
     if not text.strip():
         raise DocumentError(f"{source}: empty input, expected JSON", source=source)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise DocumentError(
             f"{source}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
@@ -214,6 +229,16 @@ def _loads(text: str, source: str) -> Any:
         ) from None
     except RecursionError:
         raise DocumentError(f"{source}: JSON nested too deeply", source=source) from None
+    except _RangeError as exc:
+        raise DocumentError(
+            f"{source}: number {exc} is out of range (beyond a double)", source=source
+        ) from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        raise DocumentError(
+            f"{source}: not usable JSON: a number has more than "
+            f"{sys.get_int_max_str_digits()} digits",
+            source=source,
+        ) from None
 
 
 def _dumps(value: Any, source: str) -> str:
@@ -805,7 +830,15 @@ def _element_list(items: list[Any], base: str, label: str, source: str) -> list[
 
 def parse_document(data: bytes | str, source: str = "<input>") -> Document:
     """Parse a document once and find its payloads; any bad input is a ``DocumentError``."""
-    root = _loads(_decode_text(data, source), source)
+    return document_from_json(_loads(_decode_text(data, source), source), source)
+
+
+def document_from_json(root: Any, source: str = "<input>") -> Document:
+    """Find the payloads of JSON already parsed (as ``json.loads`` would give it).
+
+    For callers that parse the text their own way: the GUI reads big exports in pieces so
+    a 50 MiB history never holds the GIL for a second.
+    """
     if isinstance(root, list):
         if root and _looks_like_event(root[0]):
             return Document(DocumentKind.HISTORY, root, _history_payloads(root, "", source), source)

@@ -1,0 +1,78 @@
+"""Start the app: one QApplication, one qasync loop for Qt and asyncio, one main window.
+
+Everything async (the pipeline, downloads, the codec server) runs on that loop; CPU work
+inside it goes to threads. Closing the window stops the server and closes the pipelines
+before the loop ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QMessageLogContext, QTimer, QtMsgType
+from PySide6.QtWidgets import QApplication
+
+from inspector import __version__
+
+from .collector import MainThreadCollector
+from .main_window import MainWindow
+from .resources import app_icon
+
+ORGANIZATION = "payload-inspector"
+APPLICATION = "Payload Inspector"
+
+
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication (reused if one exists), named so QSettings has a home."""
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    QCoreApplication.setApplicationVersion(__version__)
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication(list(argv or ["payload-inspector"]))
+    )
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("payload-inspector")
+    return app
+
+
+_NOISE = ("does not support propagateSizeHints",)
+
+
+def quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """A Qt message handler dropping the offscreen platform's harmless chatter."""
+    if not any(noise in message for noise in _NOISE):
+        print(message, file=sys.stderr)
+
+
+def run_gui(file: str | None = None, config: str | None = None) -> int:
+    """``payload-inspector gui [FILE] [--config P]``: runs until the window closes."""
+    app = create_application(sys.argv[:1])
+    app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown, not before
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    collector = MainThreadCollector(app)
+    window = MainWindow(config_path=config)
+    window.show()
+    if file:
+        window.open_path(Path(file))
+    # Ctrl+C in the terminal closes the window like the close button does; the timer
+    # gives Python a moment now and then to notice the signal while Qt runs.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    ticker = QTimer()
+    ticker.start(250)
+    ticker.timeout.connect(lambda: None)
+    with loop:
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        loop.run_until_complete(closed.wait())
+        loop.run_until_complete(window.shutdown())
+    collector.stop()
+    return 0

@@ -1,0 +1,93 @@
+"""A read-only monospace text pane with JSON highlighting and fold / show-all controls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .json_highlighter import JsonHighlighter
+
+HIGHLIGHT_LIMIT = 1024 * 1024  # beyond this, plain text: highlighting would cost seconds
+
+
+def monospace_font() -> object:
+    """The system's fixed-width font (DejaVu Sans Mono on most Linux desktops)."""
+    return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+class CodeView(QWidget):
+    """Text plus an optional note bar ("folded", "cut at 4 MiB") with its action buttons."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        self._bar = QWidget()
+        bar = QHBoxLayout(self._bar)
+        bar.setContentsMargins(6, 2, 6, 2)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setObjectName("noteLabel")
+        self.unfold_button = QPushButton("Unfold")
+        self.show_all_button = QPushButton("Show all")
+        bar.addWidget(self.note, 1)
+        bar.addWidget(self.unfold_button)
+        bar.addWidget(self.show_all_button)
+        self._bar.hide()
+        self.edit = QPlainTextEdit()
+        self.edit.setReadOnly(True)
+        self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.edit.setFont(monospace_font())
+        self.edit.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        layout.addWidget(self._bar)
+        layout.addWidget(self.edit, 1)
+        self._highlighter: JsonHighlighter | None = None
+        self._on_unfold: Callable[[], None] | None = None
+        self._on_show_all: Callable[[], None] | None = None
+        self.unfold_button.clicked.connect(lambda: self._on_unfold and self._on_unfold())
+        self.show_all_button.clicked.connect(lambda: self._on_show_all and self._on_show_all())
+
+    def set_text(
+        self,
+        text: str,
+        *,
+        json: bool = False,
+        note: str = "",
+        on_unfold: Callable[[], None] | None = None,
+        on_show_all: Callable[[], None] | None = None,
+    ) -> None:
+        """Show ``text``; highlighted when JSON and not huge; a note bar when folded/cut."""
+        want_highlight = json and len(text) <= HIGHLIGHT_LIMIT
+        if want_highlight and self._highlighter is None:
+            self._highlighter = JsonHighlighter(self.edit.document(), self.palette())
+        elif not want_highlight and self._highlighter is not None:
+            self._highlighter.setDocument(None)
+            self._highlighter = None
+        self.edit.setPlainText(text)
+        self._on_unfold, self._on_show_all = on_unfold, on_show_all
+        self.note.setText(note)
+        self.unfold_button.setVisible(on_unfold is not None)
+        self.show_all_button.setVisible(on_show_all is not None)
+        self._bar.setVisible(bool(note))
+
+    def text(self) -> str:
+        return self.edit.toPlainText()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and self._highlighter is not None:
+            self._highlighter.set_palette(self.palette())
+        super().changeEvent(event)

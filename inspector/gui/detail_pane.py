@@ -1,0 +1,453 @@
+"""The selected payload in detail: value (highlighted JSON), tree, hex, metadata, proto JSON,
+the error it ran into (stage, codec/driver, cause), and a card when it is a reference.
+
+Big payloads are rendered on a worker thread and open folded; beyond a few MiB the text is
+cut until "Show all", so selecting a 50 MiB payload never freezes the window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from temporalio.api.common.v1 import Payload
+
+from inspector.outcomes import Outcome, PayloadError
+from inspector.references import (
+    ReferenceFormatError,
+    is_marked,
+    is_plain_reference,
+    is_reference,
+    parse_reference,
+    stored_size,
+)
+
+from .code_view import CodeView, monospace_font
+from .payload_model import PayloadRow
+from .payload_view import (
+    FOLD_BYTES,
+    HEX_PAGE,
+    SHOW_ALL_BYTES,
+    VIEW_LABELS,
+    ValueView,
+    cut_text,
+    encoding_of,
+    folded_json,
+    hex_dump,
+    human_size,
+    metadata_rows,
+    payload_json_text,
+    value_text,
+    value_view,
+)
+from .reference_card import ReferenceCard
+from .tasks import Progress, TaskRunner
+from .tree_view import JsonTreeView
+from .wrap_label import WrapLabel
+
+INLINE_RENDER_BYTES = 128 * 1024  # smaller payloads render at once, bigger ones on a thread
+HEX_ALL_LIMIT = 2 * 1024 * 1024  # hex text is ~4x the bytes: beyond this, Export
+
+
+@dataclass(frozen=True)
+class DetailEntry:
+    """What the pane shows: one payload in one view, plus any download of it."""
+
+    row: PayloadRow
+    view: str
+    raw: Payload
+    shown: Payload | None
+    error: PayloadError | None
+    download: Outcome | None = None
+    download_running: bool = False
+
+    @property
+    def displayed(self) -> Payload:
+        """The payload whose content the tabs show."""
+        if self.download is not None and self.download.payload is not None:
+            return self.download.payload
+        return self.shown if self.shown is not None else self.raw
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """Texts for the tabs, made off the GUI thread for big payloads."""
+
+    value: ValueView
+    value_text: str
+    value_note: str
+    can_unfold: bool
+    can_show_all: bool
+    hex_text: str
+    hex_note: str
+    hex_more: bool
+    meta: list[tuple[str, str]]
+    proto_text: str
+    proto_note: str
+    proto_more: bool
+
+
+def render_payload(payload: Payload, *, unfolded: bool, show_all: bool, hex_all: bool) -> Rendered:
+    """Everything the tabs need for ``payload`` (pure; safe on a worker thread)."""
+    view = value_view(payload)
+    can_unfold = can_show_all = False
+    note = ""
+    if view.kind == "json" and view.size > FOLD_BYTES and not unfolded:
+        text = folded_json(view.value)
+        note = (
+            f"Large value ({human_size(view.size)}) shown folded: nested values are "
+            "summarised. The Tree tab opens every level."
+        )
+        can_unfold = True
+    elif view.kind == "binary":
+        text = value_text(view)
+        note = (
+            f"Binary data ({human_size(view.size)}) shown as base64; the Hex tab shows the bytes."
+        )
+    elif view.kind == "empty":
+        text, note = "", "This payload has no data."
+    else:
+        text = value_text(view)
+    if not show_all:
+        text, cut = cut_text(text, SHOW_ALL_BYTES)
+        if cut:
+            note = f"Showing the first {human_size(len(text))} of a larger value."
+            can_show_all = True
+    data = bytes(payload.data)
+    hex_limit = HEX_ALL_LIMIT if hex_all else HEX_PAGE
+    hex_text = hex_dump(data, hex_limit)
+    hex_more = len(data) > hex_limit and not hex_all
+    hex_note = ""
+    if len(data) > hex_limit:
+        hex_note = f"Showing the first {human_size(hex_limit)} of {human_size(len(data))}."
+    proto = payload_json_text(payload)
+    proto_text, proto_more = (proto, False) if show_all else cut_text(proto, SHOW_ALL_BYTES)
+    proto_note = (
+        f"Showing the first {human_size(len(proto_text))} of {human_size(len(proto))}."
+        if proto_more
+        else ""
+    )
+    return Rendered(
+        view,
+        text,
+        note,
+        can_unfold,
+        can_show_all,
+        hex_text,
+        hex_note,
+        hex_more,
+        metadata_rows(payload),
+        proto_text,
+        proto_note,
+        proto_more,
+    )
+
+
+class ErrorBanner(QFrame):
+    """A payload's failure: which stage, which codec or driver, and why."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("errorBanner")
+        self.setStyleSheet(
+            "#errorBanner { border: 1px solid #d93025; border-radius: 6px;"
+            " background: rgba(217, 48, 37, 0.10); }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        self.title = QLabel("<b>This payload could not be shown in this view</b>")
+        layout.addWidget(self.title)
+        form = QFormLayout()
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(2)
+        self.stage = QLabel()
+        self.component = QLabel()
+        self.cause = WrapLabel()
+        for label in (self.stage, self.component):
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Stage:", self.stage)
+        form.addRow("Codec / driver:", self.component)
+        form.addRow("Cause:", self.cause)
+        layout.addLayout(form)
+        self.hint = QLabel(
+            "The rest of the document is unaffected. Below: the payload as the document has it."
+        )
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+
+    def show_error(self, error: PayloadError, title: str | None = None) -> None:
+        self.title.setText(f"<b>{title or 'This payload could not be shown in this view'}</b>")
+        self.stage.setText(error.stage.value)
+        self.component.setText(error.component or "—")
+        self.cause.set_text(error.message)
+        self.show()
+
+    def text(self) -> str:
+        return f"{self.stage.text()} | {self.component.text()} | {self.cause.text()}"
+
+
+class DetailPane(QWidget):
+    """The right-hand side of a document tab."""
+
+    download_requested = Signal(int)  # payload index
+    download_cancel_requested = Signal(int)
+
+    def __init__(self, runner: TaskRunner, key: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._key = f"{key}:detail"
+        self.entry: DetailEntry | None = None
+        self._unfolded = False
+        self._show_all = False
+        self._hex_all = False
+        self.rendered: Rendered | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 4, 4)
+        layout.setSpacing(6)
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(1)
+        self.title = QLabel("No payload selected")
+        self.title.setObjectName("detailTitle")
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.pointer = QLabel()
+        self.pointer.setFont(monospace_font())
+        self.pointer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        for label in (self.title, self.pointer, self.summary):
+            # long pointers and labels are clipped rather than widening the whole pane
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            titles.addWidget(label)
+        header.addLayout(titles, 1)
+        self.copy_value_button = QPushButton("Copy value")
+        self.copy_path_button = QPushButton("Copy path")
+        header.addWidget(self.copy_value_button, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.copy_path_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(header)
+
+        self.error_banner = ErrorBanner()
+        self.error_banner.hide()
+        layout.addWidget(self.error_banner)
+        self.card = ReferenceCard()
+        self.card.hide()
+        layout.addWidget(self.card)
+        self.card.download_requested.connect(self._download_clicked)
+        self.card.cancel_requested.connect(self._cancel_clicked)
+        self.showing = QLabel()
+        self.showing.setObjectName("showingLabel")
+        layout.addWidget(self.showing)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.value_view = CodeView()
+        self.tree_view = JsonTreeView()
+        self.hex_view = CodeView()
+        self.metadata_table = QTableWidget(0, 2)
+        self.metadata_table.setHorizontalHeaderLabels(["Key", "Value"])
+        self.metadata_table.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.Stretch
+        )
+        self.metadata_table.verticalHeader().hide()
+        self.metadata_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.proto_view = CodeView()
+        self.tabs.addTab(self.value_view, "Value")
+        self.tabs.addTab(self.tree_view, "Tree")
+        self.tabs.addTab(self.hex_view, "Hex")
+        self.tabs.addTab(self.metadata_table, "Metadata")
+        self.tabs.addTab(self.proto_view, "Proto JSON")
+        layout.addWidget(self.tabs, 1)
+        self.clear()
+
+    # -- public ------------------------------------------------------------------------
+    def clear(self, message: str = "Select a payload in the list.") -> None:
+        self._runner.cancel(self._key)
+        self.entry = None
+        self.rendered = None
+        self.title.setText("No payload selected")
+        self.pointer.setText("")
+        self.summary.setText(message)
+        self.error_banner.hide()
+        self.card.hide()
+        self.showing.hide()
+        self.copy_value_button.setEnabled(False)
+        self.copy_path_button.setEnabled(False)
+        self.value_view.set_text("")
+        self.tree_view.clear()
+        self.hex_view.set_text("")
+        self.metadata_table.setRowCount(0)
+        self.proto_view.set_text("")
+
+    def show_entry(self, entry: DetailEntry) -> None:
+        """Show a payload; re-showing the same payload keeps fold / show-all choices."""
+        same = self.entry is not None and self.entry.row.index == entry.row.index
+        if not same:
+            self._unfolded = self._show_all = self._hex_all = False
+        self.entry = entry
+        row = entry.row
+        self.title.setText(row.label or row.field)
+        self.pointer.setText(row.pointer or "/")
+        self.pointer.setToolTip(f"{row.pointer or '/'}\nJSON pointer of this payload (Copy path)")
+        self.copy_value_button.setEnabled(True)
+        self.copy_path_button.setEnabled(True)
+        self._show_header(entry)
+        self._show_card(entry)
+        self._render(entry)
+
+    def current_value_text(self) -> str:
+        """The whole value as text (not the folded or cut display)."""
+        if self.entry is None:
+            return ""
+        return value_text(value_view(self.entry.displayed))
+
+    def current_pointer(self) -> str:
+        return self.entry.row.pointer if self.entry is not None else ""
+
+    # -- parts -------------------------------------------------------------------------
+    def _show_header(self, entry: DetailEntry) -> None:
+        raw, shown = entry.raw, entry.shown
+        parts = [f"View: {VIEW_LABELS.get(entry.view, entry.view)}"]
+        if shown is not None and entry.error is None:
+            before, after = encoding_of(raw), encoding_of(shown)
+            parts.append(before if before == after else f"{before} → {after}")
+            size_before, size_after = human_size(raw.ByteSize()), human_size(shown.ByteSize())
+            parts.append(size_before if raw == shown else f"{size_before} → {size_after}")
+        else:
+            parts.append(encoding_of(raw))
+            parts.append(human_size(raw.ByteSize()))
+        if not entry.row.transform:
+            parts.append("search attribute (never codec-encoded)")
+        self.summary.setText(" · ".join(parts))
+        if entry.error is not None:
+            self.error_banner.show_error(entry.error)
+        elif entry.download is not None and entry.download.error is not None:
+            self.error_banner.show_error(entry.download.error, "The download failed")
+        else:
+            self.error_banner.hide()
+        if entry.download is not None and entry.download.payload is not None:
+            self.showing.setText("Showing: the content downloaded for this reference")
+        elif entry.error is not None:
+            self.showing.setText("Showing: the payload as the document has it")
+        elif is_reference(raw) and entry.view in ("decoded", "download"):
+            self.showing.setText("Showing: the content retrieved for this reference")
+        else:
+            self.showing.setText("")
+        self.showing.setVisible(bool(self.showing.text()))
+
+    def _show_card(self, entry: DetailEntry) -> None:
+        payload = entry.shown if entry.shown is not None else entry.raw
+        if not is_reference(payload):
+            self.card.hide()
+            return
+        ref = None
+        if is_plain_reference(payload):
+            try:
+                ref = parse_reference(payload)
+            except ReferenceFormatError:
+                ref = None
+        self.card.show_reference(ref, marked=is_marked(payload), stored=stored_size(payload))
+        if entry.download_running:
+            self.card.set_state("running")
+        elif entry.download is not None and entry.download.payload is not None:
+            size = human_size(entry.download.payload.ByteSize())
+            self.card.set_state("done", f"Downloaded {size}")
+        elif entry.download is not None and entry.download.error is not None:
+            self.card.set_state("failed", entry.download.error.describe())
+        else:
+            self.card.set_state("idle")
+        self.card.show()
+
+    def _download_clicked(self) -> None:
+        if self.entry is not None:
+            self.download_requested.emit(self.entry.row.index)
+
+    def _cancel_clicked(self) -> None:
+        if self.entry is not None:
+            self.download_cancel_requested.emit(self.entry.row.index)
+
+    def _render(self, entry: DetailEntry) -> None:
+        payload = entry.displayed
+        options = {"unfolded": self._unfolded, "show_all": self._show_all, "hex_all": self._hex_all}
+        if payload.ByteSize() <= INLINE_RENDER_BYTES:
+            self._runner.cancel(self._key)
+            self._apply(render_payload(payload, **options))
+            return
+        self.value_view.set_text("Rendering…")
+
+        async def work(progress: Progress) -> None:
+            rendered = await asyncio.to_thread(render_payload, payload, **options)
+            if self.entry is entry:
+                self._apply(rendered)
+
+        self._runner.start(self._key, "Rendering payload", work)
+
+    def _apply(self, r: Rendered) -> None:
+        self.rendered = r
+        self.value_view.set_text(
+            r.value_text,
+            json=r.value.is_json,
+            note=r.value_note,
+            on_unfold=self._unfold if r.can_unfold else None,
+            on_show_all=self._show_everything if r.can_show_all else None,
+        )
+        if r.value.is_json:
+            self.tree_view.set_value(r.value.value)
+        else:
+            self.tree_view.clear_message(f"Not JSON ({r.value.kind}); see Value and Hex.")
+        self.hex_view.set_text(
+            r.hex_text or "(no data)",
+            note=r.hex_note,
+            on_show_all=self._hex_everything if r.hex_more else None,
+        )
+        self.metadata_table.setRowCount(len(r.meta))
+        for i, (key, value) in enumerate(r.meta):
+            self.metadata_table.setItem(i, 0, QTableWidgetItem(key))
+            item = QTableWidgetItem(value)
+            item.setFont(monospace_font())
+            self.metadata_table.setItem(i, 1, item)
+        self.metadata_table.resizeColumnToContents(0)
+        self.proto_view.set_text(
+            r.proto_text,
+            json=True,
+            note=r.proto_note,
+            on_show_all=self._show_everything if r.proto_more else None,
+        )
+
+    def _unfold(self) -> None:
+        self._unfolded = True
+        if self.entry is not None:
+            self._render(self.entry)
+
+    def _show_everything(self) -> None:
+        self._unfolded = self._show_all = True
+        if self.entry is not None:
+            self._render(self.entry)
+
+    def _hex_everything(self) -> None:
+        self._hex_all = True
+        if self.entry is not None:
+            self._render(self.entry)

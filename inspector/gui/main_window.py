@@ -1,0 +1,680 @@
+"""The main window: menus and shortcuts, the view switch, the profile picker, documents in
+tabs (or the start page), the status bar with progress, and the codec server panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QProgressBar,
+    QSizePolicy,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+
+from .about_dialog import AboutDialog
+from .audit import AuditCaption, ScreenshotError, render, save_png, utc_now
+from .config_dialog import ConfigDialog
+from .document_tab import DocumentTab
+from .loading import LoadedDocument
+from .payload_model import build_rows
+from .payload_view import VIEW_LABELS
+from .resources import Sample, app_icon
+from .server_panel import ServerPanel
+from .session import PipelineSession
+from .settings import AppSettings
+from .start_page import StartPage
+from .tasks import Progress, TaskRunner
+
+VIEW_ORDER = ("decoded", "refs", "download", "raw")
+VIEW_TIPS = {
+    "decoded": "What the workflow saw: codecs decoded, references retrieved",
+    "refs": "Codecs decoded, storage references kept as references (the Web UI's view)",
+    "download": "Each reference's content; every other payload as it is",
+    "raw": "The payloads exactly as the document has them",
+}
+
+
+class MainWindow(QMainWindow):
+    """One window; every slow action runs on ``self.runner``."""
+
+    closed = Signal()
+
+    def __init__(
+        self,
+        *,
+        config_path: str | Path | None = None,
+        settings: AppSettings | None = None,
+        runner: TaskRunner | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.runner = runner or TaskRunner(parent=self)
+        self.session = PipelineSession(config_path, parent=self)
+        self.view = self.settings.last_view()
+        self._tab_ids = itertools.count(1)
+        self._paste_ids = itertools.count(1)
+        self._closing = False
+        self.setWindowTitle("Payload Inspector")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.resize(1360, 860)
+
+        self.start_page = StartPage()
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.setMovable(True)
+        self.tabs.setDocumentMode(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.central = QStackedWidget()
+        self.central.addWidget(self.start_page)
+        self.central.addWidget(self.tabs)
+        self.setCentralWidget(self.central)
+
+        self.server_panel = ServerPanel(self.runner, self.session, self.settings)
+        self.server_dock = QDockWidget("Codec server", self)
+        self.server_dock.setObjectName("serverDock")
+        self.server_dock.setWidget(self.server_panel)
+        self.server_dock.setAllowedAreas(
+            Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
+        self.server_dock.hide()
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+        self._make_status_bar()
+
+        self.start_page.open_requested.connect(self.open_dialog)
+        self.start_page.path_requested.connect(lambda p: self.open_path(Path(p)))
+        self.start_page.sample_requested.connect(self.open_sample)
+        self.start_page.text_submitted.connect(self.open_text)
+        self.runner.changed.connect(self._update_status)
+        self.runner.failed.connect(self._task_failed)
+        self.session.changed.connect(self._session_changed)
+        self.server_panel.state_changed.connect(self._server_state_changed)
+
+        self._restore()
+        self._refresh_recent()
+        self._refresh_profiles()
+        self._update_actions()
+
+    # -- construction ------------------------------------------------------------------
+    def _action(
+        self,
+        text: str,
+        slot: object,
+        shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
+        tip: str | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        self.addAction(action)  # shortcuts work even with the menu bar hidden
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_action = self._action(
+            "&New document", self.new_document, "Ctrl+N", "Paste or type a document in a new tab"
+        )
+        self.open_action = self._action(
+            "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "Open documents"
+        )
+        self.paste_action = self._action(
+            "&Paste as new document",
+            self.paste,
+            QKeySequence.StandardKey.Paste,
+            "Open the clipboard's text or files",
+        )
+        self.export_action = self._action(
+            "&Export…", self.export_dialog, "Ctrl+E", "Save the document in the current view"
+        )
+        self.screenshot_action = self._action(
+            "Save audit &screenshot…",
+            self.screenshot_dialog,
+            "Ctrl+Shift+S",
+            "Save a PNG of this view with its audit caption",
+        )
+        self.close_tab_action = self._action(
+            "&Close tab", lambda: self.close_tab(self.tabs.currentIndex()), "Ctrl+W"
+        )
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.copy_value_action = self._action(
+            "Copy &value", lambda: self._with_tab(DocumentTab.copy_value), "Ctrl+Shift+C"
+        )
+        self.copy_path_action = self._action(
+            "Copy &path", lambda: self._with_tab(DocumentTab.copy_path), "Ctrl+Alt+C"
+        )
+        self.find_action = self._action(
+            "&Filter payloads", lambda: self._with_tab(DocumentTab.focus_filter), "Ctrl+F"
+        )
+        self.download_action = self._action(
+            "&Download selected reference", self.download_selected, "Ctrl+D"
+        )
+        self.refresh_action = self._action(
+            "&Refresh from storage",
+            self.refresh,
+            "F5",
+            "Run the view again, fetching references anew",
+        )
+        self.cancel_action = self._action(
+            "&Cancel running work", self.cancel_work, "Esc", "Cancel what is running"
+        )
+        self.server_action = self.server_dock.toggleViewAction()
+        self.server_action.setText("Codec &server")
+        self.server_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.addAction(self.server_action)
+        self.config_action = self._action(
+            "&Profiles and config file…", self.show_config, "Ctrl+,", "Which config is in use"
+        )
+        self.about_action = self._action("&About Payload Inspector", self.show_about, "F1")
+        self.view_group = QActionGroup(self)
+        self.view_group.setExclusive(True)
+        self.view_actions: dict[str, QAction] = {}
+        for n, view in enumerate(VIEW_ORDER, start=1):
+            action = self._action(
+                VIEW_LABELS[view], lambda _=False, v=view: self.set_view(v), f"Ctrl+{n}"
+            )
+            action.setCheckable(True)
+            action.setToolTip(f"{VIEW_TIPS[view]} (Ctrl+{n})")
+            self.view_group.addAction(action)
+            self.view_actions[view] = action
+        self.view_actions[self.view].setChecked(True)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = QMenu("Open &recent", self)
+        file_menu.addMenu(self.recent_menu)
+        self.sample_menu = QMenu("Open s&ample", self)
+        for sample in self.start_page.samples:
+            action = self.sample_menu.addAction(sample.title)
+            action.setStatusTip(sample.description)
+            action.triggered.connect(lambda _=False, s=sample: self.open_sample(s))
+        file_menu.addMenu(self.sample_menu)
+        file_menu.addAction(self.paste_action)
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_action, self.screenshot_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.close_tab_action, self.quit_action])
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.copy_value_action, self.copy_path_action, self.find_action])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions(list(self.view_actions.values()))
+        view_menu.addSeparator()
+        view_menu.addActions(
+            [self.download_action, self.refresh_action, self.cancel_action, self.server_action]
+        )
+        settings_menu = bar.addMenu("&Settings")
+        settings_menu.addAction(self.config_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+    def _make_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+        bar.addAction(self.open_action)
+        bar.addSeparator()
+        view_label = QLabel(" View: ")
+        bar.addWidget(view_label)
+        for action in self.view_actions.values():
+            bar.addAction(action)
+        bar.addSeparator()
+        bar.addWidget(QLabel(" Profile: "))
+        self.profile_combo = QComboBox()
+        self.profile_combo.setEditable(True)
+        self.profile_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.profile_combo.setMinimumContentsLength(18)
+        self.profile_combo.setToolTip(
+            "A profile name, or type a namespace (Enter) to use the profile serving it"
+        )
+        line = self.profile_combo.lineEdit()
+        line.setPlaceholderText("default namespace")
+        self.profile_combo.activated.connect(
+            lambda _i: self.session.select(self.profile_combo.currentText())
+        )
+        line.returnPressed.connect(lambda: self.session.select(self.profile_combo.currentText()))
+        bar.addWidget(self.profile_combo)
+        self.profile_info = QLabel()
+        self.profile_info.setContentsMargins(6, 0, 6, 0)
+        bar.addWidget(self.profile_info)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.screenshot_action)
+        bar.addAction(self.server_action)
+        self.toolbar = bar
+
+    def _make_status_bar(self) -> None:
+        status = self.statusBar()
+        self.status_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setMaximumHeight(16)
+        self.cancel_button = QToolButton()
+        self.cancel_button.setText("Cancel (Esc)")
+        self.cancel_button.clicked.connect(self.cancel_work)
+        self.server_status = QLabel()
+        status.addWidget(self.status_label, 1)
+        status.addPermanentWidget(self.progress)
+        status.addPermanentWidget(self.cancel_button)
+        status.addPermanentWidget(self.server_status)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    # -- documents ---------------------------------------------------------------------
+    def _new_tab(self, name: str) -> DocumentTab:
+        tab = DocumentTab(
+            self.runner, self.session, f"tab{next(self._tab_ids)}", name, view=self.view
+        )
+        tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
+        tab.status_changed.connect(self._update_actions)
+        tab.opened_file.connect(self._remember_file)
+        index = self.tabs.addTab(tab, name)
+        self.tabs.setTabToolTip(index, name)
+        self.tabs.setCurrentIndex(index)
+        self.central.setCurrentWidget(self.tabs)
+        return tab
+
+    def new_document(self) -> DocumentTab:
+        """An empty editor tab to paste or type into."""
+        tab = self._new_tab(f"Untitled {next(self._paste_ids)}")
+        tab.editor.hint.setText("Paste or type a document, then Inspect (Ctrl+Return).")
+        tab.editor.edit.setFocus()
+        return tab
+
+    def open_path(self, path: Path) -> DocumentTab:
+        """Open a file in a new tab (parsed in the background)."""
+        path = path.expanduser()
+        for i in range(self.tabs.count()):
+            tab = self.tabs.widget(i)
+            if isinstance(tab, DocumentTab) and tab.path == path and tab.loaded is not None:
+                self.tabs.setCurrentIndex(i)
+                return tab
+        tab = self._new_tab(path.name)
+        tab.load_path(path)
+        return tab
+
+    def open_paths(self, paths: list[Path]) -> None:
+        for path in paths:
+            self.open_path(path)
+
+    def open_text(self, text: str, name: str | None = None) -> DocumentTab:
+        tab = self._new_tab(name or f"Pasted {next(self._paste_ids)}")
+        tab.editor.set_text(text)
+        tab.load_text(text)
+        return tab
+
+    def open_loaded(self, loaded: LoadedDocument) -> DocumentTab:
+        """Show an already parsed document (headless screenshots parse it themselves)."""
+        tab = self._new_tab(loaded.name)
+        tab.path = loaded.path
+        tab._loaded(loaded, build_rows(loaded.doc, None))
+        return tab
+
+    def open_sample(self, sample: Sample) -> DocumentTab:
+        """Open a shipped sample; one that needs its own store switches to its config."""
+        if sample.config is not None and self.session.state.config.source != sample.config:
+            self.session.reload_config(sample.config)
+            self._refresh_profiles()
+            self.statusBar().showMessage(
+                f"Using the samples' config ({sample.config.name}): its store holds this "
+                "sample's blobs. Settings → Profiles shows it.",
+                10_000,
+            )
+        return self.open_path(sample.path)
+
+    def open_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open documents", "", "JSON documents (*.json);;All files (*)"
+        )
+        self.open_paths([Path(f) for f in files])
+
+    def paste(self) -> None:
+        """Ctrl+V outside a text field: the clipboard's files, else its text, as documents."""
+        self._open_mime(QGuiApplication.clipboard().mimeData())
+
+    def _open_mime(self, mime: QMimeData | None) -> bool:
+        if mime is None:
+            return False
+        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+        if files:
+            self.open_paths(files)
+            return True
+        if mime.hasText() and mime.text().strip():
+            self.open_text(mime.text())
+            return True
+        return False
+
+    def close_tab(self, index: int) -> None:
+        tab = self.tabs.widget(index)
+        if not isinstance(tab, DocumentTab):
+            return
+        tab.dispose()
+        self.tabs.removeTab(index)
+        tab.deleteLater()
+        if self.tabs.count() == 0:
+            self.central.setCurrentWidget(self.start_page)
+        self._update_actions()
+
+    def current_tab(self) -> DocumentTab | None:
+        if self.central.currentWidget() is not self.tabs:
+            return None
+        tab = self.tabs.currentWidget()
+        return tab if isinstance(tab, DocumentTab) else None
+
+    def documents(self) -> list[DocumentTab]:
+        return [
+            t for i in range(self.tabs.count()) if isinstance(t := self.tabs.widget(i), DocumentTab)
+        ]
+
+    def _with_tab(self, method: object) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            method(tab)  # type: ignore[operator]
+
+    def _retitle(self, tab: DocumentTab, title: str) -> None:
+        index = self.tabs.indexOf(tab)
+        if index >= 0:
+            self.tabs.setTabText(index, title)
+            self.tabs.setTabToolTip(index, str(tab.path or title))
+        self._update_actions()
+
+    def _tab_changed(self, _index: int) -> None:
+        tab = self.current_tab()
+        if tab is not None:
+            tab.set_view(self.view)
+        self._update_actions()
+
+    def _remember_file(self, path: str) -> None:
+        self.settings.add_recent_file(path)
+        self._refresh_recent()
+
+    def _refresh_recent(self) -> None:
+        files = self.settings.recent_files()
+        self.start_page.set_recent(files)
+        self.recent_menu.clear()
+        for path in files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(Path(p)))
+        if files:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear recent files", self._clear_recent)
+        self.recent_menu.setEnabled(bool(files))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent_files()
+        self._refresh_recent()
+
+    # -- views and profiles ------------------------------------------------------------
+    def set_view(self, view: str) -> None:
+        """Switch every document to ``view``; the current one re-runs now, others when shown."""
+        if view not in VIEW_ORDER:
+            raise ValueError(f"unknown view {view!r}")
+        self.view = view
+        self.view_actions[view].setChecked(True)
+        self.settings.set_last_view(view)
+        tab = self.current_tab()
+        if tab is not None:
+            tab.set_view(view)
+        self._update_actions()
+
+    def select_profile(self, choice: str | None) -> None:
+        """What typing in the profile box does (tests and screenshots call it directly)."""
+        self.profile_combo.setEditText(choice or "")
+        self.session.select(choice)
+
+    def _session_changed(self) -> None:
+        for tab in self.documents():
+            self.runner.cancel(f"{tab.key}:view")
+        self.settings.set_last_profile(self.session.choice)
+        self._refresh_profile_info()
+        tab = self.current_tab()
+        if tab is not None:
+            tab.ensure_current()
+        self._update_actions()
+
+    def _refresh_profiles(self) -> None:
+        combo = self.profile_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for name, profile in self.session.config.profiles.items():
+            combo.addItem(name)
+            combo.setItemData(
+                combo.count() - 1,
+                f"namespaces: {', '.join(profile.namespaces)}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        combo.setEditText(self.session.choice or "")
+        combo.blockSignals(False)
+        self._refresh_profile_info()
+
+    def _refresh_profile_info(self) -> None:
+        session = self.session
+        if session.profile is None:
+            self.profile_info.setText(f"<span style='color:#c62828'>{session.error}</span>")
+            return
+        profile = session.profile
+        codecs = " → ".join(c.label for c in profile.codecs) or "no codecs"
+        storage = ", ".join(s.name or s.driver for s in profile.storage) or "no storage"
+        target = f"→ {profile.name}: " if session.namespace else f"{profile.name}: "
+        warning = ""
+        if session.state.error:
+            warning = " <span style='color:#c62828'>· config file has errors (Settings)</span>"
+        self.profile_info.setText(f"{target}{codecs} · {storage}{warning}")
+        self.profile_info.setToolTip(
+            f"Config: {session.state.source_label}\nNamespaces: {', '.join(profile.namespaces)}"
+        )
+
+    # -- actions -----------------------------------------------------------------------
+    def download_selected(self) -> None:
+        tab = self.current_tab()
+        if tab is not None and (index := tab.selected_index()) is not None:
+            tab.download(index)
+
+    def refresh(self) -> None:
+        self.session.clear_cache()
+        tab = self.current_tab()
+        if tab is not None:
+            tab.downloads.clear()
+            tab.run_view()
+
+    def cancel_work(self) -> None:
+        count = self.runner.cancel_all()
+        if count:
+            self.statusBar().showMessage(f"Cancelled {count} running task(s).", 4000)
+
+    def export_dialog(self) -> None:
+        tab = self.current_tab()
+        if tab is None or tab.loaded is None:
+            return
+        stem = Path(tab.loaded.name).stem or "document"
+        suggested = str((tab.path.parent if tab.path else Path.home()) / f"{stem}.{tab.view}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Export document", suggested, "JSON (*.json)")
+        if path:
+            self.export(tab, Path(path))
+
+    def export(self, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
+        """Write the document in the current view, same shape, atomically."""
+
+        async def work(progress: Progress) -> None:
+            if not tab.is_current:
+                tab.run_view()
+                await self.runner.wait_idle()
+            failed = await tab.export_to(path)
+            note = f" ({failed} left as they were: errors in this view)" if failed else ""
+            self.statusBar().showMessage(f"Exported to {path}{note}", 8000)
+
+        return self.runner.start("export", f"Exporting {path.name}", work)
+
+    def audit_caption(self) -> AuditCaption:
+        """What the screenshot says: view, profile, source and its sha256, payload, time."""
+        tab = self.current_tab()
+        source, digest, location = "none", "—", "none"
+        if tab is not None and tab.loaded is not None:
+            source, digest = tab.loaded.name, tab.loaded.sha256
+            row = tab.selected_row()
+            if row is not None:
+                location = f"{row.label} ({row.pointer or '/'})"
+        return AuditCaption(
+            view=VIEW_LABELS[self.view],
+            profile=self.session.profile_label,
+            source=source,
+            sha256=digest,
+            location=location,
+            time_utc=utc_now(),
+        )
+
+    def save_screenshot(self, path: Path) -> Path:
+        """Render the window as it is now, with the caption, to ``path`` (PNG)."""
+        return save_png(render(self, self.audit_caption()), path)
+
+    def screenshot_dialog(self) -> None:
+        tab = self.current_tab()
+        stem = Path(tab.loaded.name).stem if tab and tab.loaded else "payload-inspector"
+        stamp = utc_now().replace(":", "").replace("-", "")
+        suggested = str(Path.home() / f"{stem}-{self.view}-{stamp}.png")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save audit screenshot", suggested, "PNG (*.png)"
+        )
+        if not path:
+            return
+        # Let the dialog disappear before grabbing the window.
+        QTimer.singleShot(50, lambda: self._save_screenshot_reporting(Path(path)))
+
+    def _save_screenshot_reporting(self, path: Path) -> None:
+        try:
+            saved = self.save_screenshot(path)
+        except ScreenshotError as e:
+            self.statusBar().showMessage(f"Screenshot not saved: {e}", 10_000)
+            return
+        self.statusBar().showMessage(f"Audit screenshot saved to {saved}", 8000)
+
+    def show_config(self) -> None:
+        dialog = ConfigDialog(self.session, self)
+        dialog.reloaded.connect(self._refresh_profiles)
+        dialog.reloaded.connect(self.server_panel.load_fields)
+        dialog.open()
+
+    def show_about(self) -> None:
+        AboutDialog(self).open()
+
+    # -- status ------------------------------------------------------------------------
+    def _update_status(self) -> None:
+        active = self.runner.active()
+        if active:
+            current = active[-1]
+            more = f" (+{len(active) - 1} more)" if len(active) > 1 else ""
+            if current.total:
+                self.progress.setRange(0, current.total)
+                self.progress.setValue(current.done)
+                text = f"{current.label}… {current.done:,}/{current.total:,}{more}"
+            else:
+                self.progress.setRange(0, 0)
+                text = f"{current.label}…{more}"
+            self.status_label.setText(text)
+            self.progress.show()
+            self.cancel_button.show()
+        else:
+            self.progress.hide()
+            self.cancel_button.hide()
+            tab = self.current_tab()
+            self.status_label.setText(tab.summary() if tab is not None else "")
+
+    def _task_failed(self, label: str, message: str) -> None:
+        self.statusBar().showMessage(f"{label}: {message}", 10_000)
+
+    def _server_state_changed(self, running: bool) -> None:
+        url = self.server_panel.url
+        self.server_status.setText(f"● server {url}" if running and url else "")
+
+    def _update_actions(self) -> None:
+        tab = self.current_tab()
+        loaded = tab is not None and tab.loaded is not None
+        for action in (self.export_action, self.copy_value_action, self.copy_path_action):
+            action.setEnabled(loaded)
+        self.download_action.setEnabled(loaded)
+        self.refresh_action.setEnabled(loaded)
+        self.close_tab_action.setEnabled(tab is not None)
+        title = "Payload Inspector"
+        if tab is not None:
+            title = f"{tab.name} — {title}"
+        self.setWindowTitle(title)
+        self._update_status()
+
+    # -- drag and drop -----------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasUrls() or mime.hasText():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self._open_mime(event.mimeData()):
+            event.acceptProposedAction()
+
+    # -- life cycle --------------------------------------------------------------------
+    def _restore(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        last = self.settings.last_profile()
+        if last:
+            self.session.select(last)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._refresh_profile_info()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_window_state(self.saveState())
+        self.settings.sync()
+        self._closing = True
+        event.accept()
+        self.closed.emit()
+
+    async def shutdown(self) -> None:
+        """Stop the server, cancel work, close pipelines (awaited by the app on exit)."""
+        await self.runner.shutdown()
+        if self.server_panel.running:
+            await self.server_panel.stop()
+        self.server_panel.shutdown_unsubscribe()
+        await self.session.aclose()

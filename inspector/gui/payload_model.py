@@ -1,0 +1,357 @@
+"""The payload list: one row per payload, virtualised, sortable and filterable.
+
+Rows are plain data built off the GUI thread (``build_rows``); the model only looks them
+up, so 100,000 payloads cost one list and the view asks for the visible cells only.
+Sorting reorders an index list in Python (one ``sorted`` call), not row by row through Qt.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRectF,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from inspector.outcomes import Outcome
+from inspector.payload_json import Document
+from inspector.references import is_reference, stored_size
+
+from .payload_view import encoding_of, human_size
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 3
+INDEX_ROLE = Qt.ItemDataRole.UserRole + 4
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+
+class Badge(enum.Enum):
+    """What a payload is: inline data, a storage reference, or an error in this view."""
+
+    INLINE = "inline"
+    REFERENCE = "reference"
+    ERROR = "error"
+    PENDING = "…"
+
+
+@dataclass(frozen=True)
+class PayloadRow:
+    """Everything the list shows for one payload, precomputed."""
+
+    index: int
+    event_id: int | None
+    event_type: str
+    field: str
+    pointer: str
+    label: str
+    encoding_before: str
+    encoding_after: str | None
+    size_before: int
+    size_after: int | None
+    badge: Badge
+    stored_size: int | None
+    error: str | None
+    transform: bool
+
+    @property
+    def encoding_text(self) -> str:
+        after = self.encoding_after
+        if after is None or after == self.encoding_before:
+            return self.encoding_before
+        return f"{self.encoding_before} → {after}"
+
+    @property
+    def size_text(self) -> str:
+        if self.size_after is None or self.size_after == self.size_before:
+            return human_size(self.size_before)
+        return f"{human_size(self.size_before)} → {human_size(self.size_after)}"
+
+    @property
+    def badge_text(self) -> str:
+        if self.badge is Badge.REFERENCE:
+            return (
+                f"reference · {human_size(self.stored_size)}" if self.stored_size else "reference"
+            )
+        return self.badge.value
+
+    @property
+    def search_text(self) -> str:
+        parts = [
+            self.label,
+            self.pointer,
+            self.encoding_text,
+            self.badge_text,
+            self.error or "",
+            str(self.event_id or ""),
+            self.event_type,
+        ]
+        return " ".join(parts)
+
+
+def build_rows(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[PayloadRow]:
+    """Rows for a document in one view (``outcomes`` None: not run yet). Thread-safe."""
+    rows = []
+    for i, found in enumerate(doc.payloads):
+        raw = found.payload
+        loc = found.location
+        outcome = outcomes.get(i) if outcomes is not None else None
+        badge = Badge.REFERENCE if is_reference(raw) else Badge.INLINE
+        encoding_after: str | None = None
+        size_after: int | None = None
+        error: str | None = None
+        if outcome is not None and outcome.error is not None:
+            badge = Badge.ERROR
+            error = outcome.error.describe()
+        elif outcome is not None and outcome.payload is not None:
+            encoding_after = encoding_of(outcome.payload)
+            size_after = outcome.payload.ByteSize()
+        rows.append(
+            PayloadRow(
+                index=i,
+                event_id=loc.event_id,
+                event_type=loc.event_type or "",
+                field=loc.field or loc.label or loc.pointer or "/",
+                pointer=loc.pointer,
+                label=loc.label,
+                encoding_before=encoding_of(raw),
+                encoding_after=encoding_after,
+                size_before=raw.ByteSize(),
+                size_after=size_after,
+                badge=badge,
+                stored_size=stored_size(raw),
+                error=error,
+                transform=loc.transform,
+            )
+        )
+    return rows
+
+
+COLUMNS = ("#", "Event", "Event type", "Field", "Encoding", "Size", "Status")
+COL_INDEX, COL_EVENT, COL_TYPE, COL_FIELD, COL_ENCODING, COL_SIZE, COL_STATUS = range(7)
+_BADGE_ORDER = {Badge.ERROR: 0, Badge.REFERENCE: 1, Badge.INLINE: 2, Badge.PENDING: 3}
+
+
+def _sort_key(row: PayloadRow, column: int) -> Any:
+    if column == COL_EVENT:
+        return (row.event_id is None, row.event_id or 0, row.index)
+    if column == COL_TYPE:
+        return (row.event_type, row.index)
+    if column == COL_FIELD:
+        return (row.field, row.index)
+    if column == COL_ENCODING:
+        return (row.encoding_text, row.index)
+    if column == COL_SIZE:
+        return (row.size_after if row.size_after is not None else row.size_before, row.index)
+    if column == COL_STATUS:
+        return (_BADGE_ORDER[row.badge], row.index)
+    return row.index
+
+
+class PayloadTableModel(QAbstractTableModel):
+    """The rows of one document; ``order`` maps display rows to payload indexes."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[PayloadRow] = []
+        self._order: list[int] = []
+        self._sort: tuple[int, Qt.SortOrder] | None = None
+
+    # -- content -----------------------------------------------------------------------
+    def set_rows(self, rows: Sequence[PayloadRow]) -> None:
+        """Show new rows; the same document in another view keeps order and selection."""
+        if len(rows) == len(self._rows) and rows:
+            self._rows = list(rows)
+            if self._sort is not None:
+                self.sort(*self._sort)
+            last = self.index(len(rows) - 1, len(COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._order = list(range(len(rows)))
+        if self._sort is not None:
+            column, order = self._sort
+            self._order = self._sorted_order(column, order)
+        self.endResetModel()
+
+    def row_for_payload(self, index: int) -> int:
+        """The display row of payload ``index`` (-1 if unknown)."""
+        try:
+            return self._order.index(index)
+        except ValueError:
+            return -1
+
+    def payload_row(self, row: int) -> PayloadRow | None:
+        if 0 <= row < len(self._order):
+            return self._rows[self._order[row]]
+        return None
+
+    def rows(self) -> list[PayloadRow]:
+        """Rows in document order."""
+        return list(self._rows)
+
+    # -- Qt model ----------------------------------------------------------------------
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._order)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.payload_row(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{row.label}\n{row.pointer or '/'}"
+            if not row.transform:
+                tip += "\nsearch attribute: never codec-encoded, shown as it is"
+            return f"{tip}\n{row.error}" if row.error else tip
+        if role == SORT_ROLE:
+            return _sort_key(row, column)
+        if role == SEARCH_ROLE:
+            return row.search_text
+        if role == BADGE_ROLE:
+            return row.badge.value
+        if role == INDEX_ROLE:
+            return row.index
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_INDEX, COL_EVENT, COL_SIZE):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _display(row: PayloadRow, column: int) -> str:
+        if column == COL_INDEX:
+            return str(row.index + 1)
+        if column == COL_EVENT:
+            return "" if row.event_id is None else str(row.event_id)
+        if column == COL_TYPE:
+            return row.event_type
+        if column == COL_FIELD:
+            return row.field
+        if column == COL_ENCODING:
+            return row.encoding_text
+        if column == COL_SIZE:
+            return row.size_text
+        return row.badge_text
+
+    def _sorted_order(self, column: int, order: Qt.SortOrder) -> list[int]:
+        reverse = order == Qt.SortOrder.DescendingOrder
+        return sorted(
+            range(len(self._rows)), key=lambda i: _sort_key(self._rows[i], column), reverse=reverse
+        )
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """One Python sort over precomputed keys; persistent indexes (selection) follow."""
+        self._sort = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        old_order = self._order
+        self._order = self._sorted_order(column, order)
+        new_row = {payload: row for row, payload in enumerate(self._order)}
+        persistent = self.persistentIndexList()
+        moved = [
+            self.index(new_row[old_order[p.row()]], p.column())
+            if 0 <= p.row() < len(old_order)
+            else QModelIndex()
+            for p in persistent
+        ]
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+
+class PayloadFilterProxy(QSortFilterProxyModel):
+    """Filters on every column's text at once; sorting is delegated to the source model."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setFilterRole(SEARCH_ROLE)
+        self.setFilterKeyColumn(COL_INDEX)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if isinstance(source, PayloadTableModel):
+            source.sort(column, order)
+
+
+_BADGE_COLORS = {
+    # (light background, dark background)
+    Badge.INLINE: ("#e3e7ee", "#3a4150"),
+    Badge.REFERENCE: ("#dbe7ff", "#1f3a6b"),
+    Badge.ERROR: ("#fde0de", "#6e2420"),
+    Badge.PENDING: ("#eeeeee", "#404040"),
+}
+_BADGE_TEXT = {
+    Badge.INLINE: ("#3b4252", "#d8dee9"),
+    Badge.REFERENCE: ("#1d4ed8", "#bcd3ff"),
+    Badge.ERROR: ("#b42318", "#ffc9c4"),
+    Badge.PENDING: ("#666666", "#bbbbbb"),
+}
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether the palette is a dark one (the app follows the system's light/dark choice)."""
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    """Paints the Status column as a coloured pill."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        try:
+            badge = Badge(index.data(BADGE_ROLE))
+        except ValueError:
+            super().paint(painter, option, index)
+            return
+        text = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            # the row's selection/hover background, without the text
+            opt = QStyleOptionViewItem(option)
+            self.initStyleOption(opt, index)
+            opt.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
+        dark = is_dark(option.palette)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = option.fontMetrics
+        width = metrics.horizontalAdvance(text) + 14
+        height = metrics.height() + 2
+        rect = QRectF(
+            option.rect.left() + 4,
+            option.rect.center().y() - height / 2 + 0.5,
+            min(width, option.rect.width() - 8),
+            height,
+        )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(_BADGE_COLORS[badge][dark]))
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setPen(QColor(_BADGE_TEXT[badge][dark]))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: ModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width() + 18, hint.height())

@@ -1,0 +1,135 @@
+"""``payload-inspector screenshot FILE -o OUT.png``: the app's view of FILE, rendered headless.
+
+The same window, view and pipeline as the app, offscreen; the PNG carries the audit
+caption. Exit codes follow ``decode``: 2 for bad input, usage or config (one line on
+stderr), 3 when payloads failed in the view (named on stderr; the PNG is still written,
+showing the errors), 0 otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import qInstallMessageHandler
+
+from inspector.decode_command import VIEWS
+from inspector.payload_json import DocumentError
+from inspector.profiles import ConfigError, load_config
+
+from .audit import ScreenshotError
+from .loading import LoadedDocument, ReadError, parse_bytes
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_DECODE_FAILED = 0, 2, 3
+PROG = "payload-inspector screenshot"
+WINDOW_SIZE = (1440, 900)
+
+
+class _Usage(Exception):
+    """Exit 2 with this one line."""
+
+
+def run_screenshot(
+    *,
+    file: str,
+    view: str = "decoded",
+    output: str,
+    config: str | None = None,
+    profile: str | None = None,
+    namespace: str | None = None,
+    select: str | None = None,
+) -> int:
+    """Render FILE in VIEW to OUTPUT (PNG); returns the exit code."""
+    try:
+        if view not in VIEWS:
+            raise _Usage(f"--view: unknown view {view!r} (allowed: {', '.join(VIEWS)})")
+        if profile is not None and namespace is not None:
+            raise _Usage("--profile and --namespace exclude each other")
+        out = Path(output).expanduser()
+        if not out.parent.is_dir():
+            raise _Usage(f"-o {output}: no such directory: {out.parent}")
+        loaded_config = load_config(config)
+        loaded_config.select(profile=profile, namespace=namespace)
+        path = Path(file).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise ReadError(f"{file}: cannot read: {e.strerror or e}") from None
+        loaded = parse_bytes(data, path.name, path)
+        pointers = [found.location.pointer for found in loaded.doc.payloads]
+        if not pointers:
+            raise _Usage(f"{file}: the document holds no payloads")
+        if select is not None and select not in pointers:
+            raise _Usage(
+                f"--select: no payload at {select!r} in {file} "
+                f"(the first is at {pointers[0] or '/'!r})"
+            )
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless unless told
+        return _render(loaded, view, out, config, profile, namespace, select or pointers[0])
+    except (_Usage, DocumentError, ConfigError, ReadError, ScreenshotError) as e:
+        return _fail(str(e))
+
+
+def _render(
+    loaded: LoadedDocument,
+    view: str,
+    out: Path,
+    config: str | None,
+    profile: str | None,
+    namespace: str | None,
+    pointer: str,
+) -> int:
+    # The window stack is imported only once the inputs are known to be good.
+    import qasync
+
+    from .app import create_application, quiet_offscreen
+    from .collector import MainThreadCollector
+    from .main_window import MainWindow
+    from .settings import AppSettings
+
+    previous_handler = qInstallMessageHandler(quiet_offscreen)
+    app = create_application()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    collector = MainThreadCollector()
+    window = MainWindow(config_path=config, settings=AppSettings.ephemeral())
+    window.resize(*WINDOW_SIZE)
+
+    async def main() -> int:
+        window.session.select_exact(profile=profile, namespace=namespace)
+        window._refresh_profiles()
+        window.set_view(view)
+        window.show()
+        tab = window.open_loaded(loaded)
+        await window.runner.wait_idle(timeout=300)
+        tab.select_pointer(pointer)
+        await window.runner.wait_idle(timeout=300)
+        for _ in range(4):  # let layouts and paints happen (the loop runs Qt meanwhile)
+            await asyncio.sleep(0.05)
+        window.save_screenshot(out)
+        failures = [(i, o) for i, o in sorted((tab.outcomes or {}).items()) if o.error is not None]
+        for i, outcome in failures:
+            assert outcome.error is not None
+            where = tab.loaded.doc.payloads[i].location if tab.loaded else None
+            label = f"{where.label} ({where.pointer or '/'})" if where else str(i)
+            print(f"{PROG}: {label}: {outcome.error.describe()}", file=sys.stderr)
+        return EXIT_DECODE_FAILED if failures else EXIT_OK
+
+    try:
+        return loop.run_until_complete(main())
+    finally:
+        loop.run_until_complete(window.shutdown())
+        window.close()
+        window.deleteLater()
+        loop.run_until_complete(asyncio.sleep(0))  # the window is deleted on this thread
+        collector.stop()
+        loop.close()
+        asyncio.set_event_loop(None)
+        qInstallMessageHandler(previous_handler)
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
+    return EXIT_BAD_INPUT

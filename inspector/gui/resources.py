@@ -13,6 +13,7 @@ from PySide6.QtGui import QIcon
 
 RESOURCE_DIR = Path(__file__).resolve().parent.parent / "resources"
 ICON_PATH = RESOURCE_DIR / "icon.svg"
+ICONS_DIR = RESOURCE_DIR / "icons"  # PNG sizes rendered by packaging/render_icons.py
 SAMPLES_DIR = RESOURCE_DIR / "samples"
 
 
@@ -50,5 +51,11 @@ def samples() -> list[Sample]:
 
 
 def app_icon() -> QIcon:
-    """The window/About icon, drawn from the SVG at every size Qt asks for."""
-    return QIcon(str(ICON_PATH))
+    """The window/About icon: its rendered PNG sizes (16-32 px are a simplified drawing
+    that stays legible in a panel), else the SVG; PNGs need no SVG plugin at run time."""
+    icon = QIcon()
+    for png in sorted(ICONS_DIR.glob("payload-inspector-*.png")):
+        icon.addFile(str(png))
+    if icon.isNull():
+        icon.addFile(str(ICON_PATH))
+    return icon

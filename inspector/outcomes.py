@@ -52,6 +52,18 @@ class Stage(enum.Enum):
     INPUT = "input"
 
 
+MESSAGE_LIMIT = 500
+
+
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Printable, one line, bounded: messages quote input (claim keys, driver names), which
+    must not forge extra lines in a log or on stderr, nor flood an error answer."""
+    if text.isprintable() and len(text) <= limit:
+        return text
+    shown = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
 @dataclass(frozen=True)
 class PayloadError:
     """One payload's failure: which stage, which codec or driver, and why (no secrets)."""
@@ -60,6 +72,11 @@ class PayloadError:
     stage: Stage
     component: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
+        if self.component is not None:
+            object.__setattr__(self, "component", one_line(self.component, 200))
 
     def describe(self) -> str:
         """One line for people: ``storage (aws.s3driver): object not found …``."""

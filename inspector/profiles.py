@@ -227,6 +227,12 @@ class _Reader:
             raise self.error(key, f"expected {what}, got {value!r}")
         return value
 
+    def expect_secret(self, value: Any, kind: type, key: str, what: str) -> Any:
+        """``expect`` for values that may hold a key or token: the error shows only its type."""
+        if not isinstance(value, kind):
+            raise self.error(key, f"expected {what}, got {_kind_of(value)}")
+        return value
+
     def strings(self, value: Any, key: str) -> tuple[str, ...]:
         self.expect(value, list, key, "a list of strings")
         for item in value:
@@ -234,7 +240,7 @@ class _Reader:
         return tuple(value)
 
     def secret(self, value: Any, key: str) -> str:
-        self.expect(value, str, key, "a string (literal, env:VAR or file:PATH)")
+        self.expect_secret(value, str, key, "a string (literal, env:VAR or file:PATH)")
         try:
             return resolve_secret(value, base_dir=self.base_dir, what=key)
         except SecretError as e:
@@ -366,7 +372,8 @@ class _Reader:
         if kind == "remote":
             url = self.expect(raw.get("url"), str, f"{key}.url", "the codec server's URL")
             if not url.startswith(("http://", "https://")):
-                raise self.error(f"{key}.url", f"expected an http(s) URL, got {url!r}")
+                shown = _without_credentials(url)
+                raise self.error(f"{key}.url", f"expected an http(s) URL, got {shown!r}")
             auth = self.secret(raw["auth"], f"{key}.auth") if "auth" in raw else None
             return CodecSpec(type=kind, url=url.rstrip("/"), auth=auth)
         if kind == "python":
@@ -374,7 +381,7 @@ class _Reader:
         return CodecSpec(type=kind)
 
     def aes_gcm(self, raw: Mapping[str, Any], key: str) -> CodecSpec:
-        keys_raw = self.expect(
+        keys_raw = self.expect_secret(
             raw.get("keys"), dict, f"{key}.keys", 'a table of key id = "base64 key" (or env:/file:)'
         )
         if not keys_raw:
@@ -443,3 +450,27 @@ class _Reader:
             if k in raw
         }
         return replace(spec, bucket=bucket, **opts)
+
+
+def _kind_of(value: Any) -> str:
+    """What a TOML value is, in words, without showing it (it may be a secret)."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return "a date or time" if value is not None else "nothing"
+
+
+def _without_credentials(url: str) -> str:
+    """A URL as it may be shown: no ``user:password@`` (a typo in the scheme must not leak it)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url.rpartition("@")[2]
+    netloc, slash, path = rest.partition("/")
+    return f"{scheme}://{netloc.rpartition('@')[2]}{slash}{path}"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import aiohttp
 from google.protobuf import json_format
@@ -103,11 +104,23 @@ class RemoteCodec(PayloadCodec):
         return headers
 
     def _scrub(self, text: str) -> str:
-        """Remove the auth value and URL credentials from text we did not write."""
-        for secret in (self._auth, urlsplit(self._url).password):
-            if secret:
-                text = text.replace(secret, "***")
+        """Remove every form of our credentials from text we did not write: a server may
+        echo the header back, or only its token, or the Basic form of URL credentials."""
+        for secret in self._secrets():
+            text = text.replace(secret, "***")
         return text
+
+    def _secrets(self) -> list[str]:
+        parts = urlsplit(self._url)
+        found = [self._auth or "", parts.password or ""]
+        if self._auth:
+            found.append(self._auth.strip().split(" ", 1)[-1].strip())  # the token alone
+        if parts.password is not None:
+            basic = f"{unquote(parts.username or '')}:{unquote(parts.password)}"
+            encoded = base64.b64encode(basic.encode("latin-1", "replace")).decode()
+            found += [basic, unquote(parts.password), encoded, encoded.rstrip("=")]
+        # Longest first, so a token inside the full header value is replaced as a whole.
+        return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
 
     async def _call(self, route: str, payloads: Sequence[Payload]) -> list[Payload]:
         if not payloads:

@@ -6,19 +6,39 @@ the GUI gets the same app through ``CodecServer``.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 from aiohttp import web
 
+from inspector.pipeline import Pipeline
 from inspector.profiles import Config, ConfigError
 from inspector.server.pipelines import PipelineRegistry
 from inspector.server.request_log import RequestLog, log_middleware
-from inspector.server.routes import STATE, ServerState, dispatch, is_public
+from inspector.server.routes import STATE, ServerState, allowed_methods, dispatch, is_public
 from inspector.server.security import OriginError, SecurityPolicy, security_middleware
 from inspector.storage.cache import BlobCache
 
 LOG = web.AppKey("inspector_request_log", RequestLog)
 PIPELINES = web.AppKey("inspector_pipelines", PipelineRegistry)
+# [server] keys that a reload cannot change under running sockets.
+RESTART_KEYS = ("host", "port", "tls_cert", "tls_key", "max_body_bytes")
+RETIRE_GRACE_SECONDS = 5.0  # beyond the longest storage timeout, before old pipelines close
+
+
+@dataclass
+class LiveConfig:
+    """The config in force, which ``reload_app`` swaps; old pipelines wait to be closed."""
+
+    config: Config
+    policy: SecurityPolicy
+    extra_origins: tuple[str, ...]
+    retiring: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+LIVE = web.AppKey("inspector_live_config", LiveConfig)
 
 
 def create_app(
@@ -43,17 +63,62 @@ def create_app(
     if build_all:
         pipelines.build_all()
 
+    live = LiveConfig(config, policy, tuple(extra_origins))
     app = web.Application(
-        middlewares=[log_middleware(log), security_middleware(policy, is_public)],
+        middlewares=[
+            log_middleware(log),
+            security_middleware(lambda: live.policy, is_public, allowed_methods),
+        ],
         client_max_size=server.max_body_bytes,
     )
     app[STATE] = ServerState(pipelines=pipelines, max_body_bytes=server.max_body_bytes)
     app[LOG] = log
     app[PIPELINES] = pipelines
+    app[LIVE] = live
     app.router.add_route("*", "/{tail:.*}", dispatch)
 
     async def close_pipelines(_: web.Application) -> None:
+        for task in list(live.retiring):  # close what a reload retired now, not later
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await pipelines.aclose()
 
     app.on_cleanup.append(close_pipelines)
     return app
+
+
+async def reload_app(app: web.Application, config: Config) -> list[str]:
+    """Serve ``config`` from now on: profiles, allowed origins and hosts, token, cache size.
+
+    Everything is built before anything changes, so an invalid config raises ``ConfigError``
+    and the server goes on with the one it had. Returns the ``[server]`` keys that changed
+    but only take effect on a restart (the sockets and the body limit stay as they are).
+    """
+    live = app[LIVE]
+    try:
+        policy = SecurityPolicy.from_config(config.server, live.extra_origins)
+    except OriginError as e:
+        raise ConfigError(f"{config.source_label}: server.allowed_origins: {e}") from None
+    registry = app[PIPELINES]
+    old = registry.swap(config, BlobCache(config.server.cache_bytes))
+    grace = max((p.timeout_seconds for p in live.config.profiles.values()), default=0.0)
+    before = live.config.server
+    pending = [k for k in RESTART_KEYS if getattr(before, k) != getattr(config.server, k)]
+    in_force = replace(config.server, **{k: getattr(before, k) for k in pending})
+    live.config, live.policy = replace(config, server=in_force), policy
+    if old:
+        task = asyncio.ensure_future(_close_later(old, grace + RETIRE_GRACE_SECONDS))
+        live.retiring.add(task)
+        task.add_done_callback(live.retiring.discard)
+    return pending
+
+
+async def _close_later(pipelines: list[Pipeline], delay: float) -> None:
+    """Close retired pipelines once requests that started on them have had time to end."""
+    try:
+        await asyncio.sleep(delay)
+    finally:
+        for pipeline in pipelines:
+            with contextlib.suppress(Exception):
+                await pipeline.aclose()

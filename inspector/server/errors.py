@@ -22,6 +22,7 @@ class ApiError(Exception):
     message: str
     index: int | None = None
     stage: str | None = None
+    headers: dict[str, str] | None = None  # e.g. ``Allow`` on a 405 (RFC 9110)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -32,7 +33,9 @@ class ApiError(Exception):
         return cls(error.kind.http_status, error.describe(), index, error.stage.value)
 
     def response(self) -> web.Response:
-        return error_response(self.status, self.message, index=self.index, stage=self.stage)
+        response = error_response(self.status, self.message, index=self.index, stage=self.stage)
+        response.headers.update(self.headers or {})
+        return response
 
 
 def error_body(message: str, *, index: int | None = None, stage: str | None = None) -> bytes:

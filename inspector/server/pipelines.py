@@ -46,6 +46,18 @@ class PipelineRegistry:
             if key not in self._pipelines:
                 self._pipelines[key] = self._build(profile, cache=self.cache, namespace=None)
 
+    def swap(self, config: Config, cache: BlobCache) -> list[Pipeline]:
+        """Serve ``config`` from now on (a reload); returns the old pipelines, to close later.
+
+        Every new profile is built first, so a broken one raises ``ConfigError`` and nothing
+        changes; requests already running finish on the pipelines they have.
+        """
+        fresh = PipelineRegistry(config, cache, build=self._build)
+        fresh.build_all()
+        old = list(self._pipelines.values())
+        self.config, self.cache, self._pipelines = config, cache, fresh._pipelines
+        return old
+
     async def aclose(self) -> None:
         """Close every pipeline (S3 clients, HTTP sessions); one failing does not stop the rest."""
         pipelines, self._pipelines = list(self._pipelines.values()), {}

@@ -17,7 +17,7 @@ from dataclasses import replace
 from aiohttp import web
 
 from inspector.profiles import Config, ConfigError
-from inspector.server.app import create_app
+from inspector.server.app import LIVE, create_app, reload_app
 from inspector.server.request_log import RequestLog
 from inspector.server.security import is_loopback
 
@@ -46,20 +46,26 @@ class CodecServer:
         log: RequestLog | None = None,
         shutdown_timeout: float = SHUTDOWN_TIMEOUT,
     ) -> None:
-        server = config.server
-        self.config = replace(
-            config,
-            server=replace(
-                server,
-                host=host or server.host,
-                port=server.port if port is None else port,
-            ),
-        )
+        self._host_override, self._port_override = host, port
+        self.config = self._with_overrides(config)
         self.extra_origins = tuple(extra_origins)
         self.log = log if log is not None else RequestLog()
         self.shutdown_timeout = shutdown_timeout
         self._runner: web.AppRunner | None = None
+        self._app: web.Application | None = None
         self._addresses: list[tuple[str, int]] = []
+
+    def _with_overrides(self, config: Config) -> Config:
+        """``config`` with the constructor's ``host``/``port`` (``--host``/``--port``) applied."""
+        server = config.server
+        return replace(
+            config,
+            server=replace(
+                server,
+                host=self._host_override or server.host,
+                port=server.port if self._port_override is None else self._port_override,
+            ),
+        )
 
     # ---- state ------------------------------------------------------------------------
 
@@ -123,10 +129,26 @@ class CodecServer:
             raise
         self._addresses = [sock.getsockname()[:2] for sock in sockets]
         self._runner = runner
+        self._app = app
+
+    async def reload(self, config: Config) -> list[str]:
+        """Serve ``config`` from now on, keeping the sockets (SIGHUP, or the GUI's Reload).
+
+        Profiles, allowed origins and hosts, the token and the cache size change at once; an
+        invalid config raises ``ConfigError`` and the server keeps the one it had. Returns
+        the ``[server]`` keys that changed but need a restart (host, port, TLS, body limit).
+        """
+        config = self._with_overrides(config)
+        if self._app is None:
+            self.config = config  # not running: the next start() uses it
+            return []
+        pending = await reload_app(self._app, config)
+        self.config = self._app[LIVE].config  # what is in force, restart-only keys as before
+        return pending
 
     async def stop(self) -> None:
         """Stop accepting, finish or cancel what is in flight, close every pipeline."""
-        runner, self._runner = self._runner, None
+        runner, self._runner, self._app = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
         self._addresses = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inspector.outcomes import ErrorKind
+from inspector.outcomes import ErrorKind, one_line
 
 
 class StorageError(Exception):
@@ -11,7 +11,7 @@ class StorageError(Exception):
     kind: ErrorKind = ErrorKind.UNREACHABLE
 
     def __init__(self, driver: str, key: str | None, reason: str) -> None:
-        where = f" [key={key}]" if key else ""
+        where = f" [key={one_line(key, 200)}]" if key else ""  # keys come from user input
         super().__init__(f"{reason}{where}")
         self.driver = driver
         self.key = key

@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PKG_STAMP := $(VENV)/.package-installed
 
-.PHONY: run test lint format screenshots bench package install-desktop clean
+.PHONY: run test lint format screenshots bench package install-desktop uninstall-desktop icons smoke clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,32 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	@bash scripts/system-deps.sh
 	QT_QPA_PLATFORM=offscreen $(PY) -m bench.run
+
+$(PKG_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[package]'
+	@touch $@
+
+# The desktop build: dist/payload-inspector/ (PyInstaller, one folder); prints size and time.
+package: $(PKG_STAMP)
+	PY=$(PY) bash packaging/build.sh
+
+# Desktop entry, icons and metainfo for this user; starts the build above (copied to
+# ~/.local/lib/payload-inspector) or else the payload-inspector on PATH (pipx install .).
+install-desktop:
+	bash packaging/linux/install-desktop.sh
+
+uninstall-desktop:
+	bash packaging/linux/install-desktop.sh --uninstall
+
+# Re-render the icon's PNG sizes from inspector/resources/icon*.svg.
+icons: $(PKG_STAMP)
+	$(PY) packaging/render_icons.py
+
+# Build the package and check the frozen app against the source install (CI runs it).
+smoke:
+	bash packaging/smoke.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

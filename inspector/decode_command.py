@@ -7,6 +7,7 @@ Exit codes are a contract: 0 done, 2 bad input/usage/config (one line, no traceb
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from inspector.runtime import build_pipeline
 
 VIEWS = ("decoded", "refs", "download", "raw")
 EXIT_OK, EXIT_BAD_INPUT, EXIT_DECODE_FAILED = 0, 2, 3
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
 
 
 class UsageError(Exception):
@@ -118,3 +120,8 @@ def run_decode(req: DecodeRequest) -> int:
     except (UsageError, DocumentError, ConfigError) as e:
         print(f"payload-inspector decode: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader left (`decode … | head`): not an error to report, and Python must not
+        # complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -356,8 +356,12 @@ def payload_from_json(obj: Any, pointer: str = "", source: str = "<input>") -> P
 
 
 def payload_to_json(payload: Payload) -> dict[str, Any]:
-    """Proto JSON exactly as ``json_format.MessageToDict`` writes it (what codec servers return)."""
-    return json_format.MessageToDict(payload)
+    """Proto JSON as ``json_format.MessageToDict`` writes it (what codec servers return), with
+    metadata keys sorted: protobuf's map order varies from process to process, output must not."""
+    obj = json_format.MessageToDict(payload)
+    if "metadata" in obj:
+        obj["metadata"] = dict(sorted(obj["metadata"].items()))
+    return obj
 
 
 def _shorthand_payload(value: Any) -> Payload:

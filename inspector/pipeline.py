@@ -20,6 +20,7 @@ from temporalio.converter import (
     StorageDriverStoreContext,
 )
 
+from inspector.codecs.cpu import is_cpu_codec
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, PipelineError, Stage
 from inspector.references import (
     REFERENCE_MARKER_KEY,
@@ -36,6 +37,8 @@ from inspector.storage.errors import StorageError
 # Drivers that check the claim's hash on the raw bytes themselves (ours, and the SDK's S3).
 SELF_VERIFYING_TYPES = frozenset({"local.filesystem", "aws.s3driver"})
 MAX_CONCURRENT_RETRIEVALS = 16
+# From this much payload data on, a CPU codec's batch runs in a worker thread.
+THREAD_MIN_BYTES = 64 * 1024
 
 
 class _Failed(Exception):
@@ -100,9 +103,9 @@ class Pipeline:
         await self._codec_step(
             state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label
         )
-        await state.each(self._unmark)
+        await state.each(self._unmark, only=is_marked)
         if not preserve_refs:
-            await state.each(self._retrieve_if_reference, concurrent=True)
+            await state.each(self._retrieve_if_reference, concurrent=True, only=is_plain_reference)
         await self._codec_step(
             state, self.codec, "decode", Stage.PRE_CODEC, self.codec_label, skip=is_plain_reference
         )
@@ -124,8 +127,8 @@ class Pipeline:
                 else:
                     passthrough.add(i)
         state.hold(passthrough)
-        await state.each(self._unmark)
-        await state.each(self._retrieve_if_reference, concurrent=True)
+        await state.each(self._unmark, only=is_marked)
+        await state.each(self._retrieve_if_reference, concurrent=True, only=is_plain_reference)
         await self._codec_step(state, self.codec, "decode", Stage.PRE_CODEC, self.codec_label)
         state.release()
         return state.outcomes()
@@ -161,28 +164,26 @@ class Pipeline:
         label: str,
         skip: Callable[[Payload], bool] | None = None,
     ) -> None:
-        """Run a codec over the batch; if it fails, again one by one to name the culprits."""
+        """Run a codec over the batch; if it fails, again one by one to name the culprits.
+
+        A large batch for a CPU codec runs in a worker thread (see ``inspector.codecs.cpu``):
+        the event loop stays free, and (de)compression runs mostly on another core.
+        """
         if codec is None:
             return
         items = [(i, p) for i, p in state.live() if skip is None or not skip(p)]
         if not items:
             return
-        run = getattr(codec, method)
-        try:
-            results = await run([p for _, p in items])
-            if len(results) != len(items):
-                raise ValueError(f"returned {len(results)} payloads for {len(items)}")
-        except Exception:
-            for i, payload in items:
-                try:
-                    [result] = await run([payload])
-                except Exception as e:
-                    state.fail(i, _codec_error(e, stage, label))
-                else:
-                    state.set(i, result)
-            return
+        batch = [p for _, p in items]
+        if is_cpu_codec(codec) and sum(len(p.data) for p in batch) >= THREAD_MIN_BYTES:
+            results = await asyncio.to_thread(_run_sync, getattr(codec, f"{method}_sync"), batch)
+        else:
+            results = await _run_async(getattr(codec, method), batch)
         for (i, _), result in zip(items, results, strict=True):
-            state.set(i, result)
+            if isinstance(result, Exception):
+                state.fail(i, _codec_error(result, stage, label))
+            else:
+                state.set(i, result)
 
     async def _unmark(self, payload: Payload) -> Payload:
         """A codec-encoded (marked) reference becomes a plain one, as the SDK does it."""
@@ -348,6 +349,54 @@ class Pipeline:
         return marked
 
 
+CodecResult = Payload | Exception
+
+
+def _run_sync(
+    run: Callable[[Sequence[Payload]], list[Payload]], batch: list[Payload]
+) -> list[CodecResult]:
+    """The batch at once; if that fails, each payload alone, keeping each one's error."""
+    try:
+        results = run(batch)
+        _check_count(results, batch)
+        return list(results)
+    except Exception:
+        outcomes: list[CodecResult] = []
+        for payload in batch:
+            try:
+                [result] = run([payload])
+            except Exception as e:
+                outcomes.append(e)
+            else:
+                outcomes.append(result)
+        return outcomes
+
+
+async def _run_async(
+    run: Callable[[Sequence[Payload]], Awaitable[list[Payload]]], batch: list[Payload]
+) -> list[CodecResult]:
+    """``_run_sync`` for a codec that may wait (remote, user codecs)."""
+    try:
+        results = await run(batch)
+        _check_count(results, batch)
+        return list(results)
+    except Exception:
+        outcomes: list[CodecResult] = []
+        for payload in batch:
+            try:
+                [result] = await run([payload])
+            except Exception as e:
+                outcomes.append(e)
+            else:
+                outcomes.append(result)
+        return outcomes
+
+
+def _check_count(results: Sequence[Payload], batch: Sequence[Payload]) -> None:
+    if len(results) != len(batch):
+        raise ValueError(f"returned {len(results)} payloads for {len(batch)}")
+
+
 class _Batch:
     """Per-payload state through the steps: each is a value or an error, in input order."""
 
@@ -377,9 +426,14 @@ class _Batch:
         self.held = set()
 
     async def each(
-        self, step: Callable[[Payload], Awaitable[Payload]], concurrent: bool = False
+        self,
+        step: Callable[[Payload], Awaitable[Payload]],
+        concurrent: bool = False,
+        only: Callable[[Payload], bool] | None = None,
     ) -> None:
-        items = self.live()
+        """Run ``step`` on the live payloads (those ``only`` accepts; ``step`` would return
+        the others unchanged, so they are not even scheduled)."""
+        items = [(i, p) for i, p in self.live() if only is None or only(p)]
 
         async def run(index: int, payload: Payload) -> None:
             try:

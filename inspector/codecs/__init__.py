@@ -6,6 +6,7 @@ SDK can drive ours and we can drive the user's.
 
 from inspector.codecs.aesgcm import AesGcmCodec
 from inspector.codecs.chain import CodecChain, codec_name
+from inspector.codecs.cpu import CpuCodec, is_cpu_codec
 from inspector.codecs.errors import CodecConfigError, CodecError
 from inspector.codecs.gzip import GzipCodec
 from inspector.codecs.plugin import PluginCodec, load_python_codec
@@ -17,10 +18,12 @@ __all__ = [
     "CodecChain",
     "CodecConfigError",
     "CodecError",
+    "CpuCodec",
     "GzipCodec",
     "PluginCodec",
     "RemoteCodec",
     "ZlibCodec",
     "codec_name",
+    "is_cpu_codec",
     "load_python_codec",
 ]

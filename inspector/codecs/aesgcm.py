@@ -9,8 +9,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
 
+from inspector.codecs.cpu import CpuCodec
 from inspector.codecs.errors import CodecConfigError, CodecError
 
 ENCODING = b"binary/encrypted"
@@ -20,7 +20,7 @@ TAG_BYTES = 16
 KEY_SIZES = (16, 24, 32)
 
 
-class AesGcmCodec(PayloadCodec):
+class AesGcmCodec(CpuCodec):
     """AES-GCM over the serialized inner ``Payload``: data = 12-byte nonce + ciphertext + tag.
 
     Several keys may be known (rotation): decode picks the key named by the payload's
@@ -60,7 +60,7 @@ class AesGcmCodec(PayloadCodec):
     def __repr__(self) -> str:
         return f"AesGcmCodec(key_ids={self.key_ids!r}, encrypt_with={self.encrypt_with!r})"
 
-    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+    def encode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Encrypt every payload with ``encrypt_with`` and a fresh random nonce."""
         cipher = self._ciphers[self.encrypt_with]
         key_id = self.encrypt_with.encode()
@@ -73,7 +73,7 @@ class AesGcmCodec(PayloadCodec):
             )
         return result
 
-    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+    def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Decrypt ``binary/encrypted`` payloads; pass others through so codecs can be chained."""
         return [
             self._decode_one(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads

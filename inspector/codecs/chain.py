@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
+from inspector.codecs.cpu import is_cpu_codec
 from inspector.codecs.errors import CodecError
 
 
@@ -31,6 +32,25 @@ class CodecChain(PayloadCodec):
 
     def __repr__(self) -> str:
         return f"CodecChain({list(self.codecs)!r})"
+
+    @property
+    def cpu_only(self) -> bool:
+        """A chain of CPU codecs is one too (see ``inspector.codecs.cpu``)."""
+        return all(is_cpu_codec(c) for c in self.codecs)
+
+    def encode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """:meth:`encode` for a ``cpu_only`` chain, without an event loop."""
+        result = list(payloads)
+        for codec in reversed(self.codecs):
+            result = _apply_sync(codec, "encode", result)
+        return result
+
+    def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
+        """:meth:`decode` for a ``cpu_only`` chain, without an event loop."""
+        result = list(payloads)
+        for codec in self.codecs:
+            result = _apply_sync(codec, "decode", result)
+        return result
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Encode innermost codec first, so the first codec's encoding ends up outside."""
@@ -59,6 +79,18 @@ class CodecChain(PayloadCodec):
                 first_error = first_error or exc
         if first_error is not None:
             raise first_error
+
+
+def _apply_sync(codec: PayloadCodec, op: str, payloads: list[Payload]) -> list[Payload]:
+    """``_apply`` for CPU codecs: the same calls in the same order, the same errors."""
+    try:
+        if op == "encode":
+            return list(codec.encode_sync(payloads))  # type: ignore[attr-defined]
+        return list(codec.decode_sync(payloads))  # type: ignore[attr-defined]
+    except CodecError:
+        raise
+    except Exception as exc:
+        raise CodecError(f"{op} failed: {type(exc).__name__}: {exc}", codec_name(codec)) from exc
 
 
 async def _apply(codec: PayloadCodec, op: str, payloads: list[Payload]) -> list[Payload]:

@@ -8,14 +8,15 @@ from collections.abc import Sequence
 
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
 
+from inspector.codecs.cpu import CpuCodec
 from inspector.codecs.errors import CodecError
+from inspector.codecs.inflate import gunzip
 
 ENCODING = b"binary/gzip"
 
 
-class GzipCodec(PayloadCodec):
+class GzipCodec(CpuCodec):
     """Gzip of the whole serialized inner ``Payload``, so metadata is compressed too.
 
     Encoding always wraps (as the sample does); ``mtime=0`` keeps the output deterministic,
@@ -24,7 +25,7 @@ class GzipCodec(PayloadCodec):
 
     name = "gzip"
 
-    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+    def encode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Wrap every payload; the SDK hands codecs already-converted payloads."""
         return [
             Payload(
@@ -34,7 +35,7 @@ class GzipCodec(PayloadCodec):
             for p in payloads
         ]
 
-    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+    def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Unwrap ``binary/gzip`` payloads; pass others through so codecs can be chained."""
         return [
             self._decode_one(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads
@@ -42,7 +43,7 @@ class GzipCodec(PayloadCodec):
 
     def _decode_one(self, payload: Payload) -> Payload:
         try:
-            raw = gzip.decompress(payload.data)
+            raw = gunzip(payload.data)
         except (OSError, EOFError, zlib.error) as exc:
             raise CodecError(f"data is not valid gzip ({exc})", self.name) from exc
         try:

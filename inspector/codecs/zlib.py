@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import PayloadCodec
 
+from inspector.codecs.cpu import CpuCodec
 from inspector.codecs.errors import CodecError
+from inspector.codecs.inflate import unzlib
 
 ENCODING = b"binary/zlib"
 
 
-class ZlibCodec(PayloadCodec):
+class ZlibCodec(CpuCodec):
     """Zlib (RFC 1950) of the serialized inner ``Payload``, byte-compatible with the Go SDK.
 
     Like Go's ``zlibCodec.Encode``, a payload is only replaced when the compressed form is
@@ -30,11 +31,11 @@ class ZlibCodec(PayloadCodec):
     def __repr__(self) -> str:
         return f"ZlibCodec(always_encode={self.always_encode})"
 
-    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+    def encode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Compress each payload, keeping the original where compression does not pay."""
         return [self._encode_one(p) for p in payloads]
 
-    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+    def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Unwrap ``binary/zlib`` payloads; pass others through (Go does the same)."""
         return [
             self._decode_one(p) if p.metadata.get("encoding") == ENCODING else p for p in payloads
@@ -49,7 +50,7 @@ class ZlibCodec(PayloadCodec):
 
     def _decode_one(self, payload: Payload) -> Payload:
         try:
-            raw = zlib.decompress(payload.data)
+            raw = unzlib(payload.data)
         except zlib.error as exc:
             raise CodecError(f"data is not valid zlib ({exc})", self.name) from exc
         try:

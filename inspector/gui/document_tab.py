@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import os
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -42,7 +42,14 @@ from inspector.references import is_reference
 
 from . import collector
 from .detail_pane import INLINE_RENDER_BYTES, DetailEntry, DetailPane
-from .loading import LoadedDocument, ReadError, parse_bytes, read_file
+from .loading import (
+    BadDocument,
+    LoadedDocument,
+    ReadError,
+    parse_owned,
+    payload_size,
+    read_file,
+)
 from .payload_model import (
     COL_ENCODING,
     COL_EVENT,
@@ -60,13 +67,17 @@ from .payload_model import (
     is_dark,
 )
 from .payload_view import VIEW_LABELS, human_size, value_text, value_view
+from .results import ViewResults
 from .session import PipelineSession
 from .source_editor import SourceEditor
 from .tasks import Progress, TaskRunner
 
-CHUNK_PAYLOADS = 256
-CHUNK_BYTES = 4 * 1024 * 1024
+# Small chunks keep each step's decoded payloads (and the loop's pauses) small: a 100 MB
+# history decodes to ~500 MB, of which only a chunk exists at a time (see results.py).
+CHUNK_PAYLOADS = 64
+CHUNK_BYTES = 1024 * 1024
 EDITABLE_LIMIT = 16 * 1024 * 1024  # larger broken files are not put into the editor
+SHOWN_KEPT = 8  # payloads decoded again for the detail pane, most recent kept
 BIG_PAYLOAD_COUNT = 5000  # from here on, results are built with the collector paused
 
 
@@ -75,7 +86,7 @@ def _chunks(doc: Document) -> list[tuple[int, int]]:
     ranges = []
     start, size = 0, 0
     for i, found in enumerate(doc.payloads):
-        size += found.payload.ByteSize()
+        size += payload_size(found)
         if i + 1 - start >= CHUNK_PAYLOADS or size >= CHUNK_BYTES:
             ranges.append((start, i + 1))
             start, size = i + 1, 0
@@ -85,23 +96,33 @@ def _chunks(doc: Document) -> list[tuple[int, int]]:
 
 
 async def run_document_view(
-    doc: Document, pipeline: Pipeline, view: str, progress: Progress | None = None
-) -> dict[int, Outcome]:
+    doc: Document,
+    pipeline: Pipeline,
+    view: str,
+    progress: Progress | None = None,
+    into: ViewResults | None = None,
+) -> Mapping[int, Outcome]:
     """``transform_document`` over the whole document, a chunk at a time.
 
     Chunking changes nothing in the result (each payload's outcome is its own); it lets the
-    loop breathe and the status bar count.
+    loop breathe and the status bar count. With ``into``, outcomes go there as each chunk
+    ends (kept within its budget) and it is returned; else every outcome is kept.
     """
     outcomes: dict[int, Outcome] = {}
     total = len(doc.payloads)
     for start, end in _chunks(doc):
         part = dataclasses.replace(doc, payloads=doc.payloads[start:end])
         result = await transform_document(part, pipeline, view)
-        outcomes.update({start + i: outcome for i, outcome in result.items()})
+        for i, outcome in result.items():
+            if into is not None:
+                into.add(start + i, outcome)
+            else:
+                outcomes[start + i] = outcome
+        del result
         if progress is not None:
             progress.update(end, total)
         await asyncio.sleep(0)
-    return outcomes
+    return into if into is not None else outcomes
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -152,7 +173,8 @@ class DocumentTab(QWidget):
         self.view = view
         self.path: Path | None = None
         self.loaded: LoadedDocument | None = None
-        self.outcomes: dict[int, Outcome] | None = None
+        self.outcomes: Mapping[int, Outcome] | None = None
+        self._shown: dict[int, Outcome] = {}  # dropped payloads decoded again to be shown
         self.result_key: tuple[str, int] | None = None
         self.run_error: str | None = None
         self.downloads: dict[int, Outcome] = {}
@@ -288,18 +310,19 @@ class DocumentTab(QWidget):
 
         async def work(progress: Progress) -> None:
             try:
-                data = await read()
+                # The bytes are handed over: parse_owned lets them go once they are text.
+                box = [await read()]
                 progress.update(0, 0, f"Parsing {name}")
-                loaded = await asyncio.to_thread(parse_bytes, data, name, path)
+                loaded = await asyncio.to_thread(parse_owned, box, name, path, EDITABLE_LIMIT)
                 rows = await asyncio.to_thread(_rows_paused, loaded.doc, None)
             except ReadError as e:
                 self._show_problem(str(e), None)
                 return
-            except DocumentError as e:
+            except BadDocument as e:
                 text = keep_text
-                if text is None and len(data) <= EDITABLE_LIMIT:
-                    text = data.decode("utf-8", "replace")
-                self._show_problem(e, text)
+                if text is None and e.data is not None:
+                    text = e.data.decode("utf-8", "replace")
+                self._show_problem(e.error, text)
                 return
             except asyncio.CancelledError:
                 if self.loaded is None:
@@ -438,10 +461,13 @@ class DocumentTab(QWidget):
             progress.update(0, len(loaded.doc.payloads))
             big = len(loaded.doc.payloads) >= BIG_PAYLOAD_COUNT
             with collector.paused(big):
-                outcomes = await run_document_view(loaded.doc, pipeline, view, progress)
+                outcomes = await run_document_view(
+                    loaded.doc, pipeline, view, progress, into=ViewResults()
+                )
             rows = await asyncio.to_thread(_rows_paused, loaded.doc, outcomes)
             if self.loaded is loaded:
                 self.outcomes, self.result_key = outcomes, (view, generation)
+                self._shown = {}
                 self.model.set_rows(rows)
                 self._fit_columns(rows)
                 self._after_results()
@@ -543,6 +569,10 @@ class DocumentTab(QWidget):
             return None
         raw = self.loaded.doc.payloads[index].payload
         outcome = (self.outcomes or {}).get(index) if self.is_current else None
+        if outcome is None and self.is_current and self._was_dropped(index):
+            outcome = self._shown.get(index)
+            if outcome is None:
+                self._decode_to_show(index)  # shows the raw payload until then
         # No outcome: a search attribute (passes through), or the view is still running.
         shown: Payload | None = raw if outcome is None else outcome.payload
         error = None if outcome is None else outcome.error
@@ -555,6 +585,42 @@ class DocumentTab(QWidget):
             download=self.downloads.get(index),
             download_running=self.runner.is_running(f"{self.key}:download:{index}"),
         )
+
+    def _was_dropped(self, index: int) -> bool:
+        outcomes = self.outcomes
+        return isinstance(outcomes, ViewResults) and outcomes.dropped(index) is not None
+
+    def _decode_to_show(self, index: int) -> None:
+        """Decode one payload the results did not keep (see results.py), then show it."""
+        loaded, key = self.loaded, f"{self.key}:show:{index}"
+        if loaded is None or self.runner.is_running(key):
+            return
+        view, generation = self.view, self.session.generation
+        try:
+            pipeline = self.session.pipeline() if view != "raw" else _raw_pipeline(self.session)
+        except ConfigError:
+            return  # the view run that made these results could not have run either
+
+        async def work(progress: Progress) -> None:
+            part = dataclasses.replace(loaded.doc, payloads=[loaded.doc.payloads[index]])
+            result = await transform_document(part, pipeline, view)
+            if self.loaded is loaded and self.result_key == (view, generation) and 0 in result:
+                while len(self._shown) >= SHOWN_KEPT:
+                    del self._shown[next(iter(self._shown))]
+                self._shown[index] = result[0]
+                if self.selected_index() == index:
+                    self._refresh_detail()
+
+        self.runner.start(key, f"Decoding {loaded.doc.payloads[index].location.label}", work)
+
+    async def complete_outcomes(self) -> Mapping[int, Outcome]:
+        """Every outcome of the current view (run again if the results did not keep all)."""
+        outcomes = self.outcomes or {}
+        if isinstance(outcomes, ViewResults) and not outcomes.complete and self.loaded:
+            view = self.view
+            pipeline = self.session.pipeline() if view != "raw" else _raw_pipeline(self.session)
+            outcomes = await run_document_view(self.loaded.doc, pipeline, view)
+        return outcomes
 
     # -- actions -----------------------------------------------------------------------
     def download(self, index: int) -> None:
@@ -608,10 +674,16 @@ class DocumentTab(QWidget):
             self.filter_edit.setFocus()
             self.filter_edit.selectAll()
 
-    def export_text(self) -> tuple[str, int]:
-        """The whole document in the current view, shape kept; and how many were left as is."""
+    def export_text(self, outcomes: Mapping[int, Outcome] | None = None) -> tuple[str, int]:
+        """The whole document in the current view, shape kept; and how many were left as is.
+
+        ``outcomes`` defaults to the shown results, which must then be complete (see
+        ``complete_outcomes``).
+        """
         assert self.loaded is not None
-        outcomes = self.outcomes or {}
+        if outcomes is None:
+            outcomes = self.outcomes or {}
+            assert not isinstance(outcomes, ViewResults) or outcomes.complete
         replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
         failed = sum(1 for o in outcomes.values() if o.error is not None)
         return write_document(self.loaded.doc, replacements), failed
@@ -619,7 +691,8 @@ class DocumentTab(QWidget):
     async def export_to(self, path: Path) -> int:
         """Write the export atomically off the GUI thread; returns the failed count."""
         assert self.loaded is not None
-        text, failed = await asyncio.to_thread(self.export_text)
+        outcomes = await self.complete_outcomes()
+        text, failed = await asyncio.to_thread(self.export_text, outcomes)
         await asyncio.to_thread(write_atomically, path, text)
         return failed
 
@@ -658,7 +731,7 @@ class DocumentTab(QWidget):
         return f"{self.loaded.name} · {kind} · {n:,} payloads · {human_size(self.loaded.size)}"
 
 
-def _rows_paused(doc: Document, outcomes: dict[int, Outcome] | None) -> list[PayloadRow]:
+def _rows_paused(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[PayloadRow]:
     with collector.paused(len(doc.payloads) >= BIG_PAYLOAD_COUNT):
         return build_rows(doc, outcomes)
 

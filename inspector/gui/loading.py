@@ -20,13 +20,23 @@ from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
-from inspector.payload_json import Document, document_from_json, parse_document
+from temporalio.api.common.v1 import Payload
+
+from inspector.payload_json import (
+    Document,
+    DocumentError,
+    FoundPayload,
+    document_from_json,
+    parse_document,
+    payload_from_json,
+)
 
 from . import collector
 
 SPLIT_DEPTH = 3  # containers above this depth are walked here, deeper values decoded in C
 BIG_DOCUMENT = 4 * 1024 * 1024  # from here on, garbage collection pauses while parsing
 _WS = re.compile(r"[ \t\n\r]*")
+_NOT_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,15 @@ class LoadedDocument:
 
 class ReadError(Exception):
     """The file could not be read (one line, names the file)."""
+
+
+class BadDocument(Exception):
+    """The document did not parse; ``data`` is its bytes when they were kept for the editor."""
+
+    def __init__(self, error: DocumentError, data: bytes | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.data = data
 
 
 class _NotPlain(ValueError):
@@ -60,6 +79,12 @@ def _finite(text: str) -> float:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
+def _blank(text: str) -> bool:
+    """``not text or text.isspace()``, stopping at the first visible character: ``isspace``
+    reads all of a 100 MB text holding the GIL, a stall the window would feel."""
+    return _NOT_SPACE.search(text) is None
 
 
 def _skip(text: str, i: int) -> int:
@@ -138,14 +163,69 @@ def _fast_text(data: bytes) -> str | None:
 def parse_fast(data: bytes, name: str) -> Document:
     """``parse_document`` with the JSON read in pieces; same result, same errors."""
     text = _fast_text(data)
-    if text is not None and not text.isspace() and text:
+    if text is not None and not _blank(text):
         try:
             root = loads_in_pieces(text)
         except (ValueError, IndexError, RecursionError):
             pass  # bad or unusual JSON: parse_document says exactly what is wrong
         else:
-            return document_from_json(root, name)
-    return parse_document(data, source=name)
+            del text
+            return compact(document_from_json(root, name))
+    return compact(parse_document(data, source=name))
+
+
+class _TreePayload(FoundPayload):
+    """A payload kept only as the document's JSON, read again each time it is asked for.
+
+    The parsed tree already holds every payload's base64 text (the export needs it as it
+    was); a decoded ``Payload`` beside it nearly doubled a big export's memory. Reading one
+    back is a base64 decode of a few kilobytes, and every read gives an equal ``Payload``.
+    """
+
+    def __init__(self, found: FoundPayload, value: dict[str, Any], source: str) -> None:
+        self.location = found.location
+        self.shorthand = found.shorthand
+        self._value = value
+        self._source = source
+
+    @property  # type: ignore[override]
+    def payload(self) -> Payload:
+        return payload_from_json(self._value, self.location.pointer, self._source)
+
+    def encoded_size(self) -> int:
+        """About ``payload.ByteSize()``, from the base64 text's length (nothing decoded)."""
+        data = self._value.get("data")
+        return len(data) * 3 // 4 if isinstance(data, str) else 0
+
+
+def payload_size(found: FoundPayload) -> int:
+    """About the payload's serialized size; cheap for payloads kept as JSON."""
+    if isinstance(found, _TreePayload):
+        return found.encoded_size()
+    return found.payload.ByteSize()
+
+
+def compact(doc: Document) -> Document:
+    """The same document, its full (non-shorthand) payloads read from the tree on demand."""
+    payloads: list[FoundPayload] = []
+    for found in doc.payloads:
+        value = None if found.shorthand else _at_pointer(doc.root, found.location.pointer)
+        if isinstance(value, dict):
+            payloads.append(_TreePayload(found, value, doc.source))
+        else:
+            payloads.append(found)
+    doc.payloads = payloads
+    return doc
+
+
+def _at_pointer(root: Any, pointer: str) -> Any:
+    node = root
+    for token in pointer.split("/")[1:] if pointer else ():
+        if isinstance(node, list):
+            node = node[int(token)]
+        else:
+            node = node[token.replace("~1", "/").replace("~0", "~")]
+    return node
 
 
 def _read(path: Path) -> bytes:
@@ -165,6 +245,37 @@ def parse_bytes(data: bytes, name: str, path: Path | None) -> LoadedDocument:
     with collector.paused(len(data) >= BIG_DOCUMENT):
         doc = parse_fast(data, name)
     return LoadedDocument(doc, name, path, digest, len(data))
+
+
+def parse_owned(box: list[bytes], name: str, path: Path | None, keep_limit: int) -> LoadedDocument:
+    """``parse_bytes`` for bytes handed over in ``box`` (the caller keeps no other reference).
+
+    A 100 MB export is 100 MB of bytes, then as much text, then the parsed tree: holding
+    all three at once was most of opening's peak memory. Here the bytes are let go once they
+    are text, and the text once it is a tree. Raises ``BadDocument``, with the bytes when
+    the document is at most ``keep_limit`` bytes (for the editor).
+    """
+    data = box.pop()
+    size = len(data)
+    digest = hashlib.sha256(data).hexdigest()
+    text = _fast_text(data)
+    keep = data if size <= keep_limit else None
+    with collector.paused(size >= BIG_DOCUMENT):
+        try:
+            if text is None or _blank(text):
+                doc = compact(parse_document(data, source=name))
+            else:
+                del data
+                try:
+                    root = loads_in_pieces(text)
+                except (ValueError, IndexError, RecursionError):
+                    doc = compact(parse_document(text, source=name))  # it words the error
+                else:
+                    del text
+                    doc = compact(document_from_json(root, name))
+        except DocumentError as e:
+            raise BadDocument(e, keep) from None
+    return LoadedDocument(doc, name, path, digest, size)
 
 
 async def parse_in_thread(data: bytes, name: str, path: Path | None) -> LoadedDocument:

@@ -29,6 +29,7 @@ from inspector.payload_json import Document
 from inspector.references import is_reference, stored_size
 
 from .payload_view import encoding_of, human_size
+from .results import ViewResults
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -118,6 +119,8 @@ def build_rows(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[Pa
         elif outcome is not None and outcome.payload is not None:
             encoding_after = encoding_of(outcome.payload)
             size_after = outcome.payload.ByteSize()
+        elif isinstance(outcomes, ViewResults) and (facts := outcomes.dropped(i)) is not None:
+            encoding_after, size_after = facts.encoding, facts.size
         rows.append(
             PayloadRow(
                 index=i,

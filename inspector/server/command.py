@@ -1,5 +1,8 @@
 """``payload-inspector serve``: the codec server, headless, until SIGINT or SIGTERM.
 
+SIGHUP re-reads the config file: profiles, origins, hosts and token change without a
+restart; a config that does not load is reported in one line and the old one stays.
+
 Its stdout is a contract: the first line is exactly ``listening on URL``, flushed, so scripts
 and tests can wait for it; everything else (warnings, the request log) goes to stderr.
 """
@@ -14,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from inspector.profiles import ConfigError, load_config
+from inspector.server import event_loop
 from inspector.server.request_log import RequestLog
 from inspector.server.runner import CodecServer, ServerStartError
 
@@ -44,30 +48,61 @@ def run_serve(
         log=RequestLog(stream=sys.stderr),
     )
     try:
-        return asyncio.run(_serve(server))
+        return event_loop.run(_serve(server, config))
     except KeyboardInterrupt:  # only where signal handlers cannot be installed (Windows)
         return EXIT_OK
 
 
-async def _serve(server: CodecServer) -> int:
+async def _serve(server: CodecServer, config_path: str | None = None) -> int:
     try:
         await server.start()
     except ServerStartError as e:
         return _fail(str(e))
     try:
+        # Handlers first: a script may signal as soon as it reads the "listening" line.
+        stop, reload = asyncio.Event(), asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig, event in ((signal.SIGINT, stop), (signal.SIGTERM, stop), (_SIGHUP, reload)):
+            if sig is not None:
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(sig, event.set)
         print(f"listening on {server.url}", flush=True)
         warning = network_warning(server)
         if warning is not None:
             print(f"{PROG}: {warning}", file=sys.stderr, flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
+        reloader = asyncio.create_task(_reload_on_signal(server, config_path, reload))
         await stop.wait()
+        reloader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reloader
     finally:
         await server.stop()
     return EXIT_OK
+
+
+_SIGHUP = getattr(signal, "SIGHUP", None)  # not on Windows
+
+
+async def _reload_on_signal(
+    server: CodecServer, config_path: str | None, signalled: asyncio.Event
+) -> None:
+    """On SIGHUP, read the config again; an invalid one is reported and the old one kept."""
+    while True:
+        await signalled.wait()
+        signalled.clear()
+        print(f"{PROG}: {await reload_config(server, config_path)}", file=sys.stderr, flush=True)
+
+
+async def reload_config(server: CodecServer, config_path: str | None) -> str:
+    """Re-read the config the server was started with and apply it; one line saying how it
+    went (also what the GUI shows for its Reload)."""
+    try:
+        loaded = await asyncio.to_thread(load_config, config_path)
+        pending = await server.reload(loaded)
+    except ConfigError as e:
+        return f"config not reloaded, still serving the previous one: {e}"
+    note = f" ({', '.join(pending)}: restart to apply)" if pending else ""
+    return f"config reloaded from {loaded.source_label}: {len(loaded.profiles)} profile(s){note}"
 
 
 def network_warning(server: CodecServer) -> str | None:

@@ -15,12 +15,12 @@ GUI use (callbacks run on the server's event loop thread, in request order)::
 
 from __future__ import annotations
 
-import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii
 from typing import TextIO
 
 from aiohttp import web
@@ -50,7 +50,33 @@ class RequestRecord:
     error: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=True, separators=(",", ":"))
+        """What ``json.dumps(asdict(self), ensure_ascii=True, separators=(",", ":"))`` gives,
+        written directly: on a busy server the generic dump was a tenth of a small request."""
+        return _LINE % (
+            _quote(self.time),
+            _quote(self.method),
+            _quote(self.path),
+            _json_or_null(self.namespace),
+            self.status,
+            self.duration_ms,
+            _json_or_null(self.payloads),
+            self.bytes_in,
+            self.bytes_out,
+            _json_or_null(self.error),
+        )
+
+
+_LINE = (
+    '{"time":%s,"method":%s,"path":%s,"namespace":%s,"status":%d,"duration_ms":%r,'
+    '"payloads":%s,"bytes_in":%d,"bytes_out":%d,"error":%s}'
+)
+_quote = encode_basestring_ascii  # json.dumps's own string writer
+
+
+def _json_or_null(value: str | int | None) -> str:
+    if value is None:
+        return "null"
+    return _quote(value) if isinstance(value, str) else str(int(value))
 
 
 class RequestLog:

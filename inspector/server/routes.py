@@ -1,14 +1,17 @@
 """The handlers: ``/encode``, ``/decode``, ``/download`` (by path suffix) and ``/healthz``.
 
 Each payload route reads the body, picks the profile by ``X-Namespace``, calls the shared
-pipeline and writes its answer; nothing here transforms a payload. JSON work runs in a
-worker thread so one large request does not stall the others.
+pipeline and writes its answer; nothing here transforms a payload. JSON work on a large body
+runs in a worker thread so one large request does not stall the others; a small one is done
+on the loop, where it costs less than the trip to a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
@@ -19,12 +22,17 @@ from inspector.outcomes import Outcome
 from inspector.profiles import ConfigError
 from inspector.server.body import parse_payloads, write_payloads
 from inspector.server.errors import ApiError
+from inspector.server.openapi import OPENAPI_PATH, spec_json
 from inspector.server.pipelines import PipelineRegistry
 from inspector.server.request_log import BYTES_IN, NAMESPACE, PAYLOAD_COUNT
 
 PAYLOAD_OPERATIONS = ("encode", "decode", "download")
 HEALTH = "healthz"
 DEFAULT_NAMESPACE = "default"
+INLINE_MAX_BYTES = 64 * 1024  # smaller bodies are parsed and written on the event loop
+
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 @dataclass
@@ -41,15 +49,15 @@ STATE = web.AppKey("inspector_state", ServerState)
 def operation_for(path: str) -> str | None:
     """Which route a path means, by suffix, so the endpoint may carry a prefix (``/codec``)."""
     trimmed = path.rstrip("/")
-    for name in (*PAYLOAD_OPERATIONS, HEALTH):
+    for name in (*PAYLOAD_OPERATIONS, HEALTH, OPENAPI_PATH):
         if trimmed.endswith(f"/{name}"):
             return name
     return None
 
 
 def is_public(request: web.Request) -> bool:
-    """``/healthz`` needs no token (monitors and the GUI's own probe)."""
-    return operation_for(request.path) == HEALTH
+    """``/healthz`` and ``/openapi.json`` need no token (monitors, the GUI's probe, tools)."""
+    return operation_for(request.path) in (HEALTH, OPENAPI_PATH)
 
 
 def _preserve_refs(request: web.Request) -> bool:
@@ -68,13 +76,26 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
         if request.method not in ("GET", "HEAD"):
             raise _method_not_allowed("GET")
         return web.json_response({"status": "ok", "version": __version__})
+    if operation == OPENAPI_PATH:
+        if request.method not in ("GET", "HEAD"):
+            raise _method_not_allowed("GET")
+        return web.Response(body=spec_json(), content_type="application/json")
     if request.method != "POST":
         raise _method_not_allowed("POST")
     return await _payload_route(request, operation)
 
 
+def allowed_methods(request: web.Request) -> str:
+    """The ``Allow`` header for a path (on 405s and preflights), as RFC 9110 asks."""
+    operation = operation_for(request.path)
+    if operation is None:
+        return "GET, HEAD, POST, OPTIONS"
+    return "POST, OPTIONS" if operation in PAYLOAD_OPERATIONS else "GET, HEAD, OPTIONS"
+
+
 def _method_not_allowed(allowed: str) -> ApiError:
-    return ApiError(405, f"method not allowed here: use {allowed}")
+    methods = "GET, HEAD, OPTIONS" if allowed == "GET" else f"{allowed}, OPTIONS"
+    return ApiError(405, f"method not allowed here: use {allowed}", headers={"Allow": methods})
 
 
 async def _payload_route(request: web.Request, operation: str) -> web.Response:
@@ -89,7 +110,7 @@ async def _payload_route(request: web.Request, operation: str) -> web.Response:
         raise ApiError(404, f"profile '{profile.name}' has no external storage to download from")
 
     body = await _read_body(request, state.max_body_bytes)
-    payloads = await asyncio.to_thread(parse_payloads, body)
+    payloads = await _off_loop(parse_payloads, body, len(body))
     request[PAYLOAD_COUNT] = len(payloads)
     try:
         pipeline = state.pipelines.get(profile, namespace)
@@ -103,8 +124,15 @@ async def _payload_route(request: web.Request, operation: str) -> web.Response:
     else:
         outcomes = await pipeline.download(payloads, strict=True)
     results = _first_error_or_payloads(outcomes)
-    answer = await asyncio.to_thread(write_payloads, results)
+    answer = await _off_loop(write_payloads, results, sum(len(p.data) for p in results))
     return web.Response(body=answer, content_type="application/json")
+
+
+async def _off_loop(work: Callable[[A], R], argument: A, size: int) -> R:
+    """``work(argument)`` in a worker thread when ``size`` says it is large, else right here."""
+    if size < INLINE_MAX_BYTES:
+        return work(argument)
+    return await asyncio.to_thread(work, argument)
 
 
 async def _read_body(request: web.Request, limit: int) -> bytes:

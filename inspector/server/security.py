@@ -136,7 +136,11 @@ def _shown(value: str) -> str:
 
 
 def _add_vary(response: web.StreamResponse, *names: str) -> None:
-    present = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    existing = response.headers.get("Vary")
+    if existing is None:  # the usual case, on every answer: nothing to merge
+        response.headers["Vary"] = ", ".join(dict.fromkeys(names))
+        return
+    present = [v.strip() for v in existing.split(",") if v.strip()]
     for name in names:
         if name.lower() not in (p.lower() for p in present):
             present.append(name)
@@ -150,10 +154,10 @@ def _add_cors(response: web.StreamResponse, origin: str | None) -> None:
         response.headers["Access-Control-Allow-Credentials"] = "true"
 
 
-def _preflight(request: web.Request, allowed_origin: str | None) -> web.Response:
+def _preflight(request: web.Request, allowed_origin: str | None, allow: str) -> web.Response:
     """Answer ``OPTIONS`` without a token: browsers never send credentials on a preflight."""
     response = web.Response(status=204)
-    response.headers["Allow"] = ALLOWED_METHODS
+    response.headers["Allow"] = allow
     if allowed_origin is not None:
         response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
         response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
@@ -171,7 +175,9 @@ def _preflight(request: web.Request, allowed_origin: str | None) -> web.Response
 
 
 def security_middleware(
-    policy: SecurityPolicy, is_public: Callable[[web.Request], bool]
+    policy: SecurityPolicy | Callable[[], SecurityPolicy],
+    is_public: Callable[[web.Request], bool],
+    allowed_methods: Callable[[web.Request], str] | None = None,
 ) -> Middleware:
     """Host and Origin checks, preflights, the token, CORS headers on every answer.
 
@@ -181,6 +187,12 @@ def security_middleware(
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        current = policy() if callable(policy) else policy  # a reload swaps what it gives
+        return await _checked(current, request, handler)
+
+    async def _checked(
+        policy: SecurityPolicy, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
         origin = request.headers.get("Origin")
         allowed_origin = origin if origin is not None and policy.origin_allowed(origin) else None
         try:
@@ -198,7 +210,8 @@ def security_middleware(
                     "allowed_origins or pass --allow-origin",
                 )
             if request.method == "OPTIONS":
-                response: web.StreamResponse = _preflight(request, allowed_origin)
+                allow = allowed_methods(request) if allowed_methods else ALLOWED_METHODS
+                response: web.StreamResponse = _preflight(request, allowed_origin, allow)
             else:
                 if not is_public(request) and not policy.token_ok(
                     request.headers.get("Authorization")

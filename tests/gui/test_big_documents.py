@@ -1,0 +1,128 @@
+"""Big documents within memory: payloads read from the JSON on demand, results kept within a
+budget, dropped results decoded again when shown or exported (``inspector.gui.results``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload, Payloads
+from temporalio.converter import DataConverter
+
+from inspector.codecs import GzipCodec
+from inspector.gui import results
+from inspector.gui.document_tab import DocumentTab
+from inspector.gui.loading import BadDocument, parse_bytes, parse_owned
+from inspector.gui.resources import SAMPLES_DIR
+from inspector.gui.results import ViewResults
+from inspector.payload_json import parse_document
+from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
+
+COUNT = 12
+
+
+def _values() -> list[dict[str, str]]:
+    # ~20 KB of JSON each that gzip squeezes well, so decoded payloads are the big ones.
+    return [{"id": str(i), "text": f"line {i} " * 2500} for i in range(COUNT)]
+
+
+@pytest.fixture
+def gzip_document(tmp_path: Path, run: Runner) -> tuple[Path, list[Payload]]:
+    """A Payloads file of gzip payloads, and what each decodes to."""
+    plain = DataConverter.default.payload_converter.to_payloads(_values())
+    encoded = run(GzipCodec().encode(plain))
+    path = tmp_path / "big.json"
+    path.write_text(json_format.MessageToJson(Payloads(payloads=encoded)))
+    return path, plain
+
+
+@pytest.fixture
+def gzip_config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text('[profiles.default]\nnamespaces = ["*"]\ncodecs = ["gzip"]\n')
+    return path
+
+
+def _tab(window: object) -> DocumentTab:
+    tab = window.current_tab()  # type: ignore[attr-defined]
+    assert isinstance(tab, DocumentTab)
+    return tab
+
+
+def test_payloads_read_from_the_json_equal_the_parsed_ones() -> None:
+    data = (SAMPLES_DIR / "history.json").read_bytes()
+    eager = parse_document(data, source="history.json").payloads
+    for loaded in (
+        parse_bytes(data, "history.json", None),
+        parse_owned([data], "history.json", None, keep_limit=0),
+    ):
+        got = loaded.doc.payloads
+        assert [f.location for f in got] == [f.location for f in eager]
+        assert [f.payload for f in got] == [f.payload for f in eager]
+        assert [f.shorthand for f in got] == [f.shorthand for f in eager]
+
+
+def test_a_bad_document_keeps_its_bytes_for_the_editor_only_when_small() -> None:
+    bad = b'{"payloads": [1, }'
+    with pytest.raises(BadDocument) as small:
+        parse_owned([bad], "bad.json", None, keep_limit=len(bad))
+    assert small.value.data == bad and "bad.json" in str(small.value.error)
+    with pytest.raises(BadDocument) as big:
+        parse_owned([bad], "bad.json", None, keep_limit=len(bad) - 1)
+    assert big.value.data is None and str(big.value.error) == str(small.value.error)
+
+
+def test_results_keep_what_fits_and_facts_for_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+    make_window: WindowFactory,
+    run: Runner,
+    gzip_document: tuple[Path, list[Payload]],
+    gzip_config: Path,
+) -> None:
+    path, plain = gzip_document
+    budget = 3 * plain[0].ByteSize()
+    monkeypatch.setattr(results, "KEEP_BYTES", budget)
+    window = make_window(config=gzip_config)
+    window.open_path(path)
+    run(settle(window))
+    tab = _tab(window)
+    outcomes = tab.outcomes
+    assert isinstance(outcomes, ViewResults) and not outcomes.complete
+    assert 0 < len(outcomes) < COUNT and outcomes.kept_bytes <= budget
+    # The list still knows every payload's decoded encoding and size.
+    rows = tab.model.rows()
+    assert [r.encoding_after for r in rows] == ["json/plain"] * COUNT
+    assert [r.size_after for r in rows] == [p.ByteSize() for p in plain]
+
+    # A dropped payload is decoded again when it is shown.
+    last = COUNT - 1
+    assert outcomes.get(last) is None and outcomes.dropped(last) is not None
+    tab.select_row(last)
+    run(settle(window))
+    run(wait_for(lambda: tab.detail.entry is not None and tab.detail.entry.shown == plain[last]))
+
+
+def test_export_decodes_again_what_the_results_dropped(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    make_window: WindowFactory,
+    run: Runner,
+    gzip_document: tuple[Path, list[Payload]],
+    gzip_config: Path,
+) -> None:
+    path, plain = gzip_document
+    monkeypatch.setattr(results, "KEEP_BYTES", plain[0].ByteSize())
+    window = make_window(config=gzip_config)
+    window.open_path(path)
+    run(settle(window))
+    tab = _tab(window)
+    assert isinstance(tab.outcomes, ViewResults) and not tab.outcomes.complete
+    target = tmp_path / "exported.json"
+    run(window.export(tab, target))
+    exported = json_format.Parse(target.read_text(), Payloads())
+    assert list(exported.payloads) == plain
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".exported")]
+    assert json.loads(path.read_text())  # the source is left alone

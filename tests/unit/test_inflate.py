@@ -1,0 +1,105 @@
+"""``inspector.codecs.inflate`` answers exactly as the standard library does.
+
+ISA-L is only a faster way to the same bytes: for any input, the result (or the exception
+type and message) must be what ``gzip.decompress`` / ``zlib.decompress`` give.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspector.codecs.inflate import gunzip, unzlib
+
+
+def outcome(fn: Callable[[bytes], bytes], data: bytes) -> tuple[str, object]:
+    try:
+        return "ok", fn(data)
+    except Exception as e:
+        return "error", (type(e), str(e))
+
+
+def flipped(data: bytes, index: int) -> bytes:
+    out = bytearray(data)
+    out[index] ^= 0x01
+    return bytes(out)
+
+
+TEXT = b'{"orders": [1, 2, 3], "note": "alpha bravo"}' * 50
+ONE = gzip.compress(TEXT, mtime=0)
+ZONE = zlib.compress(TEXT)
+# FHCRC + FNAME + FCOMMENT + FEXTRA: a header zlib parses field by field.
+FANCY = (
+    b"\x1f\x8b\x08\x1e"
+    + struct.pack("<I", 0)
+    + b"\x00\xff"
+    + struct.pack("<H", 3)
+    + b"abc"
+    + b"name\x00"
+    + b"comment\x00"
+)
+FANCY += struct.pack("<H", zlib.crc32(FANCY) & 0xFFFF) + ONE[10:]
+
+GZIP_CASES = {
+    "one member": ONE,
+    "empty content": gzip.compress(b"", mtime=0),
+    "two members": ONE + gzip.compress(b"more", mtime=0),
+    "zero padding": ONE + b"\x00" * 7,
+    "trailing garbage": ONE + b"garbage",
+    "truncated": ONE[:-5],
+    "bad crc": flipped(ONE, len(ONE) - 6),
+    "bad length": flipped(ONE, len(ONE) - 2),
+    "bad magic": flipped(ONE, 0),
+    "bad method": flipped(ONE, 2),
+    "reserved flag": ONE[:3] + b"\x20" + ONE[4:],
+    "corrupt deflate": flipped(ONE, 20),
+    "header fields": FANCY,
+    "header crc wrong": FANCY[: FANCY.index(b"comment\x00") + 8] + b"\x00\x00" + ONE[10:],
+    "empty": b"",
+    "zlib, not gzip": ZONE,
+}
+
+ZLIB_CASES = {
+    "one stream": ZONE,
+    "empty content": zlib.compress(b""),
+    "trailing data": ZONE + b"more",
+    "truncated": ZONE[:-3],
+    "bad adler": flipped(ZONE, len(ZONE) - 1),
+    "bad header check": flipped(ZONE, 1),
+    "preset dictionary": zlib.compressobj(zdict=b"alpha bravo").compress(TEXT)
+    + zlib.compressobj(zdict=b"alpha bravo").flush(),
+    "corrupt deflate": flipped(ZONE, 12),
+    "empty": b"",
+    "gzip, not zlib": ONE,
+}
+
+
+@pytest.mark.parametrize("name", GZIP_CASES)
+def test_gunzip_is_gzip_decompress(name: str) -> None:
+    data = GZIP_CASES[name]
+    assert outcome(gunzip, data) == outcome(gzip.decompress, data)
+
+
+@pytest.mark.parametrize("name", ZLIB_CASES)
+def test_unzlib_is_zlib_decompress(name: str) -> None:
+    data = ZLIB_CASES[name]
+    assert outcome(unzlib, data) == outcome(zlib.decompress, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=3000), st.integers(0, 200), st.integers(0, 255))
+def test_any_damage_gets_the_standard_answer(content: bytes, where: int, value: int) -> None:
+    for good, ours, reference in (
+        (gzip.compress(content, mtime=0), gunzip, gzip.decompress),
+        (zlib.compress(content), unzlib, zlib.decompress),
+    ):
+        damaged = bytearray(good)
+        damaged[where % len(damaged)] = value
+        for data in (good, bytes(damaged), good[: where % len(good)]):
+            assert outcome(ours, data) == outcome(reference, data)

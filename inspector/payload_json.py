@@ -439,8 +439,9 @@ def payload_to_readable(payload: Payload) -> dict[str, Any]:
     Text that is not valid UTF-8 falls back to base64, so rendering never fails.
     """
     encoding = payload.metadata.get("encoding", b"").decode("utf-8", "replace")
+    metadata = payload.metadata
     out: dict[str, Any] = {
-        "metadata": {key: _text_or_base64(value) for key, value in payload.metadata.items()},
+        "metadata": {key: _text_or_base64(metadata[key]) for key in sorted(metadata)},
         "data": _readable_data(encoding, payload.data),
     }
     if payload.external_payloads:

@@ -18,6 +18,7 @@ parts"). The logic lives in plain modules so benchmarks and scripts can reuse it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ from tests.support.aio import run_sync
 from tests.support.history import HistoryRun, make_s3_gzip_history
 from tests.support.s3 import MotoS3, unique_bucket_name
 from tests.support.temporal_server import TemporalDevServer, temporal_cli_path
+
+# Tests never need a real screen: any suite that makes a QApplication renders offscreen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 SESSION_SEARCH_ATTRIBUTES = {"InspectorTag": "Keyword"}
 

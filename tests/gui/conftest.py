@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import os
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before pytest-qt makes the app
-
 import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import TypeVar
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
@@ -39,6 +40,8 @@ SELF_VERIFYING_TYPES = frozenset({"local.filesystem", "aws.s3driver"})
 MAX_CONCURRENT_RETRIEVALS = 16
 # From this much payload data on, a CPU codec's batch runs in a worker thread.
 THREAD_MIN_BYTES = 64 * 1024
+
+_T = TypeVar("_T")
 
 
 class _Failed(Exception):
@@ -265,30 +268,14 @@ class Pipeline:
 
     async def _fetch_uncached(self, driver: StorageDriver, ref: Reference) -> Payload:
         name = driver.name()
-        timeout = self.timeouts.get(name, 30.0)
         claim = StorageDriverClaim(claim_data=dict(ref.claim))
-        try:
-            async with self._retrieval_slots:
-                result = await asyncio.wait_for(
-                    driver.retrieve(StorageDriverRetrieveContext(), [claim]), timeout
-                )
-        except TimeoutError:
-            raise _Failed(
-                PayloadError(
-                    ErrorKind.TIMEOUT,
-                    Stage.RETRIEVE,
-                    name,
-                    f"storage did not answer within {timeout:g} s{_key_note(ref)}",
-                )
-            ) from None
-        except StorageError as e:
-            raise _Failed(PayloadError(e.kind, Stage.RETRIEVE, name, str(e))) from None
-        except Exception as e:  # a plugin driver may raise anything; say what, keep going
-            raise _Failed(
-                PayloadError(
-                    ErrorKind.UNREACHABLE, Stage.RETRIEVE, name, f"{_first_line(e)}{_key_note(ref)}"
-                )
-            ) from None
+        async with self._retrieval_slots:
+            result = await self._storage_call(
+                driver,
+                Stage.RETRIEVE,
+                driver.retrieve(StorageDriverRetrieveContext(), [claim]),
+                note=_key_note(ref),
+            )
         if len(result) != 1:
             raise _Failed(
                 PayloadError(
@@ -305,31 +292,31 @@ class Pipeline:
             self.cache.put(ref.cache_key, payload)
         return payload
 
+    async def _storage_call(
+        self, driver: StorageDriver, stage: Stage, call: Awaitable[_T], note: str = ""
+    ) -> _T:
+        """One driver call bounded by its timeout; every failure becomes that payload's error."""
+        name = driver.name()
+        timeout = self.timeouts.get(name, 30.0)
+        try:
+            return await asyncio.wait_for(call, timeout)
+        except TimeoutError:
+            message = f"storage did not answer within {timeout:g} s{note}"
+            raise _Failed(PayloadError(ErrorKind.TIMEOUT, stage, name, message)) from None
+        except StorageError as e:
+            raise _Failed(PayloadError(e.kind, stage, name, str(e))) from None
+        except Exception as e:  # a plugin driver may raise anything; say what, keep going
+            message = f"{_first_line(e)}{note}"
+            raise _Failed(PayloadError(ErrorKind.UNREACHABLE, stage, name, message)) from None
+
     async def _offload(self, payload: Payload) -> Payload:
         if not self.drivers or payload.ByteSize() < self.threshold:
             return payload
         driver = next(iter(self.drivers.values()))
         name = driver.name()
-        timeout = self.timeouts.get(name, 30.0)
-        try:
-            claims = await asyncio.wait_for(
-                driver.store(StorageDriverStoreContext(), [payload]), timeout
-            )
-        except TimeoutError:
-            raise _Failed(
-                PayloadError(
-                    ErrorKind.TIMEOUT,
-                    Stage.STORE,
-                    name,
-                    f"storage did not answer within {timeout:g} s",
-                )
-            ) from None
-        except StorageError as e:
-            raise _Failed(PayloadError(e.kind, Stage.STORE, name, str(e))) from None
-        except Exception as e:
-            raise _Failed(
-                PayloadError(ErrorKind.UNREACHABLE, Stage.STORE, name, _first_line(e))
-            ) from None
+        claims = await self._storage_call(
+            driver, Stage.STORE, driver.store(StorageDriverStoreContext(), [payload])
+        )
         reference = make_reference_payload(
             Reference(name, dict(claims[0].claim_data), payload.ByteSize())
         )

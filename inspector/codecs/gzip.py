@@ -11,7 +11,7 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.codecs.cpu import CpuCodec
 from inspector.codecs.errors import CodecError
-from inspector.codecs.inflate import gunzip
+from inspector.codecs.inflate import InflateLimitError, gunzip
 
 ENCODING = b"binary/gzip"
 
@@ -44,6 +44,8 @@ class GzipCodec(CpuCodec):
     def _decode_one(self, payload: Payload) -> Payload:
         try:
             raw = gunzip(payload.data)
+        except InflateLimitError as exc:
+            raise CodecError(f"refused: the data {exc} (a decompression bomb?)", self.name) from exc
         except (OSError, EOFError, zlib.error) as exc:
             raise CodecError(f"data is not valid gzip ({exc})", self.name) from exc
         try:

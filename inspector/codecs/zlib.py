@@ -10,7 +10,7 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.codecs.cpu import CpuCodec
 from inspector.codecs.errors import CodecError
-from inspector.codecs.inflate import unzlib
+from inspector.codecs.inflate import InflateLimitError, unzlib
 
 ENCODING = b"binary/zlib"
 
@@ -51,6 +51,8 @@ class ZlibCodec(CpuCodec):
     def _decode_one(self, payload: Payload) -> Payload:
         try:
             raw = unzlib(payload.data)
+        except InflateLimitError as exc:
+            raise CodecError(f"refused: the data {exc} (a decompression bomb?)", self.name) from exc
         except zlib.error as exc:
             raise CodecError(f"data is not valid zlib ({exc})", self.name) from exc
         try:

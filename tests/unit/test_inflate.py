@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.codecs.inflate import gunzip, unzlib
+from inspector.codecs.inflate import MAX_INFLATED_BYTES, InflateLimitError, gunzip, unzlib
 
 
 def outcome(fn: Callable[[bytes], bytes], data: bytes) -> tuple[str, object]:
@@ -103,3 +103,26 @@ def test_any_damage_gets_the_standard_answer(content: bytes, where: int, value: 
         damaged[where % len(damaged)] = value
         for data in (good, bytes(damaged), good[: where % len(good)]):
             assert outcome(ours, data) == outcome(reference, data)
+
+
+@pytest.mark.parametrize("members", [1, 2])
+def test_decompression_bombs_are_refused(members: int) -> None:
+    bomb = b"".join(gzip.compress(b"\0" * (3 * 1024 * 1024)) for _ in range(members))
+    assert len(bomb) < 10_000
+    with pytest.raises(InflateLimitError, match="inflates to more than 2 MiB"):
+        gunzip(bomb, limit=2 * 1024 * 1024)
+    with pytest.raises(InflateLimitError):
+        unzlib(zlib.compress(b"\0" * (3 * 1024 * 1024)), limit=2 * 1024 * 1024)
+    assert gunzip(bomb, limit=8 * 1024 * 1024) == b"\0" * (3 * 1024 * 1024) * members
+
+
+async def test_a_bomb_is_a_codec_error_naming_the_limit() -> None:
+    from temporalio.api.common.v1 import Payload
+
+    from inspector.codecs import CodecError, GzipCodec
+
+    bomb = Payload(
+        metadata={"encoding": b"binary/gzip"}, data=gzip.compress(b"\0" * (MAX_INFLATED_BYTES + 1))
+    )
+    with pytest.raises(CodecError, match="inflates to more than 256 MiB"):
+        await GzipCodec().decode([bomb])

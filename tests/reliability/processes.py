@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import select
 import signal
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.server.helpers import REPO_ROOT, serve_env
+from tests.support.processes import communicate_bounded
 
 
 def cli_argv(*args: str) -> list[str]:
@@ -27,21 +27,7 @@ async def run(
     argv: list[str], env: Mapping[str, str], *, cwd: Path = REPO_ROOT, limit: float = 180
 ) -> tuple[int, bytes, bytes]:
     """Run to completion (killed after ``limit`` seconds): exit code, stdout, stderr."""
-    process = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=serve_env(env),
-        cwd=cwd,
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), limit)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode or 0, out, err
+    return await communicate_bounded(argv, env=serve_env(env), cwd=cwd, limit=limit)
 
 
 async def run_cli(

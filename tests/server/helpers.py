@@ -22,6 +22,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from inspector.profiles import Config, load_config
+from tests.support.processes import communicate_bounded
 
 WEB_UI_ORIGIN = "http://localhost:8233"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -215,23 +216,10 @@ async def run_serve_expecting_exit(
     *args: str, env: Mapping[str, str] | None = None, wait_seconds: float = 30.0
 ) -> tuple[int, str, str]:
     """Run ``serve`` that is expected to exit by itself (bad config, busy port)."""
-    process = await asyncio.create_subprocess_exec(
-        *serve_argv(*args),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=serve_env(env),
-        cwd=REPO_ROOT,
+    code, out, err = await communicate_bounded(
+        serve_argv(*args), env=serve_env(env), cwd=REPO_ROOT, limit=wait_seconds
     )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), wait_seconds)
-    finally:
-        if process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(process.wait(), 10)
-    return process.returncode or 0, out.decode(), err.decode()
+    return code, out.decode(), err.decode()
 
 
 # -- TLS ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ CLI facts (temporal 1.9.1, Server 1.32.0, UI 2.54.1) the fixtures rely on:
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import importlib.metadata
@@ -37,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from tests.support.ports import LOOPBACK, free_ports, port_open
+from tests.support.processes import communicate_bounded
 
 _LIVE: set[TemporalDevServer] = set()  # started and not yet stopped; stopped at exit
 
@@ -339,22 +339,10 @@ async def run_process(
 ) -> subprocess.CompletedProcess[bytes]:
     """``subprocess.run`` for async code: bounded, and the child is killed on timeout or
     cancellation."""
-    proc = await asyncio.create_subprocess_exec(
-        *argv,
-        stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=cli_env(env),
+    code, stdout, stderr = await communicate_bounded(
+        argv, env=cli_env(env), limit=timeout, input=input
     )
-    try:
-        stdout, stderr = await asyncio.wait_for(proc.communicate(input), timeout)
-    except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(proc.wait(), 5)
-        raise
-    result = subprocess.CompletedProcess(list(argv), proc.returncode or 0, stdout, stderr)
+    result = subprocess.CompletedProcess(list(argv), code, stdout, stderr)
     if check and result.returncode != 0:
         raise subprocess.CalledProcessError(result.returncode, result.args, stdout, stderr)
     return result

@@ -56,12 +56,21 @@ threshold = 16384
 
 
 def _scrub(text: str) -> str:
-    """Neutral worker identities and sticky queue names (they carry the host name)."""
+    """Neutral worker identities and sticky queue names (they carry the host name), and stack
+    traces without this checkout's paths."""
     text = re.sub(r'"identity": "[^"]*"', f'"identity": "{IDENTITY}"', text)
+    text = _relative_paths(text)
     text = re.sub(r"\d+@" + re.escape(socket.gethostname()), IDENTITY, text)
     if "@" + socket.gethostname() in text:
         raise RuntimeError("the host name is still in a sample; extend _scrub")
     return text
+
+
+def _relative_paths(text: str) -> str:
+    """``File "<anything>/site-packages/x.py"`` → ``File "site-packages/x.py"``; the same for
+    files of this repository (``tests/…``)."""
+    text = re.sub(r'File \\"[^"\\]*/site-packages/', r'File \\"site-packages/', text)
+    return re.sub(r'File \\"[^"\\]*/(tests|inspector)/', r'File \\"\1/', text)
 
 
 async def payloads_sample() -> None:

@@ -153,6 +153,9 @@ def is_reference(payload: Payload) -> bool:
 # -- the run -------------------------------------------------------------------------------
 
 
+WORKER_IDENTITY = "inspector-sample-worker"
+
+
 @dataclass
 class ExpectedValues:
     """What the SDK must decode each payload of the sample history to (JSON values)."""
@@ -377,8 +380,12 @@ async def make_real_history(
         else None
     )
     async with asyncio.timeout(timeout):
+        # A neutral identity: histories (and screenshots of them) carry it, not this host's name.
         client = await Client.connect(
-            server.address, namespace=namespace, data_converter=data_converter
+            server.address,
+            namespace=namespace,
+            data_converter=data_converter,
+            identity=WORKER_IDENTITY,
         )
         async with Worker(
             client,

@@ -296,7 +296,7 @@ CLI_HISTORY = r"""{
         "input": {
           "payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "WzEsMl0="}]
         },
-        "identity": "temporal-cli:root@vm"
+        "identity": "temporal-cli:user@host"
       }
     }
   ]

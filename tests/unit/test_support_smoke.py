@@ -36,7 +36,7 @@ document reader must accept exactly this:
       },
       "scheduledEventId": "8",
       "startedEventId": "9",
-      "identity": "7350@vm"
+      "identity": "inspector-sample-worker"
      }
     }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Callable
 
 from isal import isal_zlib
 
@@ -34,20 +35,21 @@ class InflateLimitError(zlib.error):
 
 def gunzip(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
     """``gzip.decompress(data)``, bounded by ``limit``."""
-    raw = _inflate_whole(data, _GZIP_WBITS, limit)
-    if raw is not None:
-        return raw
-    _check_inflated_size(data, _GZIP_WBITS, limit)
-    return gzip.decompress(data)
+    return _inflate(data, _GZIP_WBITS, limit, gzip.decompress)
 
 
 def unzlib(data: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
     """``zlib.decompress(data)``, bounded by ``limit``."""
-    raw = _inflate_whole(data, _ZLIB_WBITS, limit)
+    return _inflate(data, _ZLIB_WBITS, limit, zlib.decompress)
+
+
+def _inflate(data: bytes, wbits: int, limit: int, standard: Callable[[bytes], bytes]) -> bytes:
+    """ISA-L for one plain stream; else the standard library, once the size is known safe."""
+    raw = _inflate_whole(data, wbits, limit)
     if raw is not None:
         return raw
-    _check_inflated_size(data, _ZLIB_WBITS, limit)
-    return zlib.decompress(data)
+    _check_inflated_size(data, wbits, limit)
+    return standard(data)
 
 
 def _inflate_whole(data: bytes, wbits: int, limit: int) -> bytes | None:

@@ -32,7 +32,7 @@ from inspector.references import (
     make_reference_payload,
     parse_reference,
 )
-from inspector.storage.cache import BlobCache
+from inspector.storage.cache import BlobCache, scoped_key
 from inspector.storage.errors import StorageError
 
 # Drivers that check the claim's hash on the raw bytes themselves (ours, and the SDK's S3).
@@ -228,14 +228,14 @@ class Pipeline:
     async def _fetch(self, ref: Reference) -> Payload:
         """Retrieve through the cache, sharing one fetch among concurrent askers."""
         driver = self._driver_for(ref)
-        key = ref.cache_key
+        key = scoped_key(self.name, driver, ref.cache_key)  # the claim alone says not whose
         if self.cache is not None:
             cached = self.cache.get(key)
             if cached is not None:
                 return cached
         pending = self._in_flight.get(key)
         if pending is None:
-            pending = asyncio.ensure_future(self._fetch_uncached(driver, ref))
+            pending = asyncio.ensure_future(self._fetch_uncached(driver, ref, key))
             self._in_flight[key] = pending
             pending.add_done_callback(lambda _: self._in_flight.pop(key, None))
         result = await asyncio.shield(pending)
@@ -266,7 +266,9 @@ class Pipeline:
             )
         return driver
 
-    async def _fetch_uncached(self, driver: StorageDriver, ref: Reference) -> Payload:
+    async def _fetch_uncached(
+        self, driver: StorageDriver, ref: Reference, key: Hashable
+    ) -> Payload:
         name = driver.name()
         claim = StorageDriverClaim(claim_data=dict(ref.claim))
         async with self._retrieval_slots:
@@ -289,7 +291,7 @@ class Pipeline:
         if driver.type() not in SELF_VERIFYING_TYPES:
             _verify_hash(name, ref, payload)
         if self.cache is not None:
-            self.cache.put(ref.cache_key, payload)
+            self.cache.put(key, payload)
         return payload
 
     async def _storage_call(

@@ -1,6 +1,6 @@
 """Profiles and the config file: which codecs and storage a namespace uses.
 
-The names here are a contract (DESIGN.md): users' config files depend on them, so unknown
+The names here are a contract: users' config files depend on them, so unknown
 keys are errors that name the file, the key and what is allowed, never silently ignored.
 """
 
@@ -79,6 +79,8 @@ class StorageSpec:
     name: str
     path: Path | None = None
     bucket: str | None = None
+    # Other buckets an S3 claim may name; a claim naming any other bucket is refused.
+    buckets: tuple[str, ...] = ()
     endpoint_url: str | None = None
     region: str | None = None
     aws_profile: str | None = None
@@ -425,7 +427,7 @@ class _Reader:
         extra = {
             "filesystem": {"path"},
             "python": {"factory"},
-            "s3": {"bucket", "endpoint_url", "region", "aws_profile"},
+            "s3": {"bucket", "buckets", "endpoint_url", "region", "aws_profile"},
         }[driver]
         self.check_keys(raw, key, common | extra)
         default_name = {"filesystem": FILESYSTEM_DRIVER_NAME, "s3": S3_DRIVER_NAME}.get(driver)
@@ -444,12 +446,13 @@ class _Reader:
         if driver == "python":
             return replace(spec, factory=self.factory(raw.get("factory"), f"{key}.factory"))
         bucket = self.expect(raw.get("bucket"), str, f"{key}.bucket", "a bucket name")
+        buckets = self.strings(raw.get("buckets", []), f"{key}.buckets")
         opts = {
             k: self.expect(raw[k], str, f"{key}.{k}", "a string")
             for k in ("endpoint_url", "region", "aws_profile")
             if k in raw
         }
-        return replace(spec, bucket=bucket, **opts)
+        return replace(spec, bucket=bucket, buckets=buckets, **opts)
 
 
 def _kind_of(value: Any) -> str:

@@ -34,7 +34,8 @@ class Reference:
 
     @property
     def cache_key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
-        """Driver and claim identify a blob; the cache is keyed by both."""
+        """Driver name and claim identify a blob for one driver; the pipeline scopes this to
+        its profile's driver (``scoped_key``) before the shared cache sees it."""
         return (self.driver_name, tuple(sorted(self.claim.items())))
 
 

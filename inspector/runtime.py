@@ -61,6 +61,7 @@ def build_driver(spec: StorageSpec) -> StorageDriver:
         return S3Store(
             name=spec.name,
             bucket=spec.bucket,
+            buckets=spec.buckets,
             endpoint_url=spec.endpoint_url,
             region=spec.region,
             aws_profile=spec.aws_profile,

@@ -1,4 +1,8 @@
-"""A bounded in-memory cache of retrieved blobs, so repeated Downloads do not fetch again."""
+"""A bounded in-memory cache of retrieved blobs, so repeated Downloads do not fetch again.
+
+One cache serves every profile's pipeline, so its keys say whose blob it is
+(``scoped_key``): a claim names a blob, not the store or the credentials that fetched it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,32 @@ from collections import OrderedDict
 from collections.abc import Hashable
 
 from temporalio.api.common.v1 import Payload
+
+
+def scoped_key(profile: str, driver: object, key: Hashable) -> Hashable:
+    """``key`` (a reference's driver name and claim) as only this profile's driver sees it.
+
+    Why: two profiles may have drivers of the same name over different stores or buckets
+    (and a reload may point a profile elsewhere); an entry one driver fetched must never
+    answer another's ask. The driver counts by identity, not by name or equality.
+    """
+    return (profile, _Identity(driver), key)
+
+
+class _Identity:
+    """Hashes and compares by the object's identity, and holds the object, so its ``id``
+    cannot be reused by another driver while an entry refers to it."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and other.obj is self.obj
 
 
 class BlobCache:

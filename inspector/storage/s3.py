@@ -2,6 +2,10 @@
 
 The SDK driver wraps every failure in a ``RuntimeError``; we look at its ``__cause__`` to
 tell a missing object (422) from an unreachable store (502).
+
+The SDK driver reads whatever bucket a claim names, with our credentials; claims come from
+pasted documents, so a claim may only name the profile's ``bucket`` or one of its
+``buckets``. Anything else is refused before any S3 call.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from temporalio.converter import (
     StorageDriverStoreContext,
 )
 
+from inspector.outcomes import one_line
 from inspector.storage.errors import (
     BadClaim,
     BlobMissing,
@@ -42,6 +47,7 @@ class S3Store(StorageDriver):
         *,
         name: str,
         bucket: str,
+        buckets: Sequence[str] = (),
         endpoint_url: str | None = None,
         region: str | None = None,
         aws_profile: str | None = None,
@@ -49,6 +55,7 @@ class S3Store(StorageDriver):
     ) -> None:
         self._name = name
         self.bucket = bucket
+        self.allowed_buckets = (bucket, *(b for b in buckets if b != bucket))
         self.endpoint_url = endpoint_url
         self.region = region
         self.aws_profile = aws_profile
@@ -102,10 +109,7 @@ class S3Store(StorageDriver):
         self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
     ) -> list[Payload]:
         for claim in claims:
-            if "bucket" not in claim.claim_data or "key" not in claim.claim_data:
-                raise BadClaim(
-                    self._name, claim.claim_data.get("key"), "S3 claim needs 'bucket' and 'key'"
-                )
+            self._check_claim(claim)
         driver = await self._sdk_driver()
         try:
             return await driver.retrieve(context, claims)
@@ -120,6 +124,21 @@ class S3Store(StorageDriver):
                     "integrity check failed: the object's sha256 does not match the claim",
                 ) from None
             raise BadClaim(self._name, key, _first_line(e)) from None
+
+    def _check_claim(self, claim: StorageDriverClaim) -> None:
+        """Refuse a claim this profile may not read, before anything is sent to S3."""
+        key = claim.claim_data.get("key")
+        if "bucket" not in claim.claim_data or key is None:
+            raise BadClaim(self._name, key, "S3 claim needs 'bucket' and 'key'")
+        claimed = claim.claim_data["bucket"]
+        if claimed not in self.allowed_buckets:
+            allowed = ", ".join(f"'{b}'" for b in self.allowed_buckets)
+            raise BadClaim(
+                self._name,
+                key,
+                f"claim names bucket '{one_line(claimed, 100)}', but this profile reads only "
+                f"from {allowed} (add it to the storage's buckets to allow it)",
+            )
 
     def _classify(self, error: RuntimeError, key: str | None) -> StorageError:
         cause = error.__cause__

@@ -8,8 +8,6 @@ a token or any other credential: only names the app shows anyway.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +16,7 @@ from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from inspector import __version__
+from inspector import __version__, atomic_write
 
 APP_NAME = "Payload Inspector"
 PADDING = 10
@@ -100,18 +98,15 @@ def render(widget: QWidget, caption: AuditCaption) -> QImage:
 
 
 def save_png(image: QImage, path: str | Path) -> Path:
-    """Write atomically (temp file + rename); raises ``ScreenshotError``."""
+    """Write atomically with the usual file permissions (``inspector.atomic_write``): a
+    screenshot is for sharing, and a failed one leaves the old file; ``ScreenshotError``."""
     target = Path(path).expanduser()
     if not target.parent.is_dir():
         raise ScreenshotError(f"{target}: no such directory: {target.parent}")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".png")
-    os.close(fd)
     try:
-        if not image.save(tmp, "PNG"):
-            raise ScreenshotError(f"{target}: cannot write the PNG")
-        os.replace(tmp, target)
+        with atomic_write.replacing(target) as tmp:
+            if not image.save(str(tmp), "PNG"):
+                raise ScreenshotError(f"{target}: cannot write the PNG")
     except OSError as e:
         raise ScreenshotError(f"{target}: cannot write: {e.strerror or e}") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return target

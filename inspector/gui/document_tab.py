@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
-import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
@@ -33,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 from temporalio.api.common.v1 import Payload
 
+from inspector import atomic_write
 from inspector.decode_command import transform_document
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
 from inspector.payload_json import Document, DocumentError, write_document
@@ -126,17 +125,9 @@ async def run_document_view(
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Temp file in the same directory, then rename: no half-written exports."""
-    path = path.expanduser()
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """An export: the text plus a final newline, replaced atomically with the usual file
+    permissions (``inspector.atomic_write``), so no half-written or owner-only exports."""
+    atomic_write.write_text(path, text, "\n")
 
 
 class _PayloadTable(QTableView):
@@ -507,10 +498,13 @@ class DocumentTab(QWidget):
         row = self.model.row_for_payload(payload_index)
         if row < 0:
             return False
-        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        # The current cell must be in a shown column: from a hidden one (the # column of a
+        # history) the arrow keys do not move, so the keyboard could not leave this row.
+        column = self._first_shown_column()
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, column))
         if not proxy_index.isValid():
             self.filter_edit.clear()
-            proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+            proxy_index = self.proxy.mapFromSource(self.model.index(row, column))
         self.table.selectionModel().setCurrentIndex(
             proxy_index,
             QItemSelectionModel.SelectionFlag.ClearAndSelect
@@ -518,6 +512,14 @@ class DocumentTab(QWidget):
         )
         self.table.scrollTo(proxy_index)
         return True
+
+    def _first_shown_column(self) -> int:
+        header = self.table.horizontalHeader()
+        for visual in range(header.count()):
+            logical = header.logicalIndex(visual)
+            if not header.isSectionHidden(logical):
+                return logical
+        return 0
 
     def select_pointer(self, pointer: str) -> bool:
         """Select the payload at a JSON pointer (``--select``)."""

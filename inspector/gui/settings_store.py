@@ -6,19 +6,23 @@ their settings. This store keeps the values in memory and writes the whole file 
 a temp file in the same directory, fsync and rename: the file on disk is always either the
 previous settings or the new ones. A failed write keeps the previous file and is reported by
 ``last_error``; the app goes on with the values in memory.
+
+Unlike exports and screenshots the file stays private (0600, ``inspector.atomic_write``):
+it lists the files the user opened recently and their last profile, which is no other
+user's business, and only this app reads it.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray
+
+from inspector import atomic_write
 
 _BYTES = "$base64"  # how QByteArray values (window geometry, state) are kept in JSON
 
@@ -75,17 +79,7 @@ class JsonFileStore:
         text = json.dumps({k: _to_json(v) for k, v in self._values.items()}, indent=1)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(text)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            atomic_write.write_text(self.path, text, private=True)
         except OSError as e:
             self.last_error = f"{self.path}: cannot save settings ({e.strerror or e})"
         else:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from inspector import __version__
 
+from . import none_guard
 from .collector import MainThreadCollector
 from .main_window import MainWindow
 from .resources import app_icon
@@ -28,7 +29,12 @@ APPLICATION = "Payload Inspector"
 
 
 def create_application(argv: Sequence[str] | None = None) -> QApplication:
-    """The QApplication (reused if one exists), named so QSettings has a home."""
+    """The QApplication (reused if one exists), named so QSettings has a home.
+
+    Every window of the app (``gui``, ``screenshot``) starts here, so this is where the
+    ``None`` guard gets its timer (see ``none_guard``: a leaking Qt binding would otherwise
+    abort a long session on Python 3.11).
+    """
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
     QCoreApplication.setApplicationVersion(__version__)
@@ -40,6 +46,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     )
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("payload-inspector")
+    none_guard.install(app)
     return app
 
 

@@ -15,6 +15,47 @@ from temporalio.converter import PayloadCodec
 from inspector.codecs.errors import CodecConfigError, CodecError
 
 ERROR_TEXT_LIMIT = 200
+# Connections to codec servers open at once, per event loop, for every RemoteCodec together.
+REMOTE_CONNECTIONS = 32
+
+
+class _SharedConnectors:
+    """One connection pool per event loop, shared by every RemoteCodec session on it.
+
+    A server keeps a RemoteCodec per namespace (it forwards ``X-Namespace``); with a pool
+    each, every namespace ever seen kept its own keep-alive socket open. Shared, the sockets
+    are bounded by ``REMOTE_CONNECTIONS`` whatever the number of codecs. The pool closes
+    when the last session holding it does.
+    """
+
+    def __init__(self) -> None:
+        self._pools: dict[asyncio.AbstractEventLoop, tuple[aiohttp.TCPConnector, int]] = {}
+
+    def acquire(self, loop: asyncio.AbstractEventLoop) -> aiohttp.TCPConnector:
+        connector, holders = self._pools.get(loop, (None, 0))
+        if connector is None or connector.closed:
+            connector, holders = aiohttp.TCPConnector(limit=REMOTE_CONNECTIONS), 0
+        self._pools[loop] = (connector, holders + 1)
+        return connector
+
+    async def release(self, loop: asyncio.AbstractEventLoop) -> None:
+        connector = self.forget(loop)
+        if connector is not None and not connector.closed:
+            await connector.close()
+
+    def forget(self, loop: asyncio.AbstractEventLoop) -> aiohttp.TCPConnector | None:
+        """Drop one hold; returns the pool if that was the last (for the caller to close)."""
+        connector, holders = self._pools.get(loop, (None, 0))
+        if connector is None:
+            return None
+        if holders > 1:
+            self._pools[loop] = (connector, holders - 1)
+            return None
+        del self._pools[loop]
+        return connector
+
+
+_CONNECTORS = _SharedConnectors()
 
 
 def redact_url(url: str) -> str:
@@ -32,7 +73,8 @@ class RemoteCodec(PayloadCodec):
 
     The request carries ``X-Namespace`` (servers pick their codecs by it) and, when given,
     ``Authorization`` as-is. One ``aiohttp`` session is created lazily on the running loop and
-    closed by :meth:`aclose`. Neither ``auth`` nor URL credentials appear in ``name``, ``repr``
+    closed by :meth:`aclose`; its connections come from the loop's shared pool
+    (``_SharedConnectors``). Neither ``auth`` nor URL credentials appear in ``name``, ``repr``
     or any error.
     """
 
@@ -83,16 +125,28 @@ class RemoteCodec(PayloadCodec):
 
     async def aclose(self) -> None:
         """Close the HTTP session; a later call opens a new one."""
-        session, self._session, self._session_loop = self._session, None, None
-        if session is not None and not session.closed:
-            await session.close()
+        session, loop = self._session, self._session_loop
+        self._session, self._session_loop = None, None
+        if session is None or loop is None:
+            return
+        if not session.closed:
+            await session.close()  # not the shared connector: only this session's hold on it
+        await _CONNECTORS.release(loop)
 
     def _get_session(self) -> aiohttp.ClientSession:
         # A session belongs to the loop it was made on: make a new one if the loop changed.
         loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-            self._session_loop = loop
+        session = self._session
+        if session is not None and not session.closed and self._session_loop is loop:
+            return session
+        if self._session_loop is not None:
+            _CONNECTORS.forget(self._session_loop)  # the old session's hold, on another loop
+        self._session = aiohttp.ClientSession(
+            connector=_CONNECTORS.acquire(loop),
+            connector_owner=False,
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+        )
+        self._session_loop = loop
         return self._session
 
     def _headers(self) -> dict[str, str]:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from inspector.pipeline import Pipeline
 from inspector.profiles import Config, ConfigError
+from inspector.server.connections import HANDLER_ARGS
 from inspector.server.pipelines import PipelineRegistry
 from inspector.server.request_log import RequestLog, log_middleware
 from inspector.server.routes import STATE, ServerState, allowed_methods, dispatch, is_public
@@ -70,6 +71,7 @@ def create_app(
             security_middleware(lambda: live.policy, is_public, allowed_methods),
         ],
         client_max_size=server.max_body_bytes,
+        handler_args=HANDLER_ARGS,  # bodies as sent, and idle connections closed
     )
     app[STATE] = ServerState(pipelines=pipelines, max_body_bytes=server.max_body_bytes)
     app[LOG] = log

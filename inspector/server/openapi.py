@@ -13,6 +13,7 @@ from typing import Any
 
 from inspector import __version__
 from inspector.outcomes import Stage
+from inspector.server.request_body import ACCEPT_ENCODING, BODY_IDLE_SECONDS, BODY_TOTAL_SECONDS
 
 OPENAPI_PATH = "openapi.json"
 ERROR_STATUSES = {
@@ -20,14 +21,18 @@ ERROR_STATUSES = {
     "401": "A token is configured and the request has none, or the wrong one.",
     "403": "Foreign ``Origin`` (cross-site request) or foreign ``Host`` (DNS rebinding).",
     "404": "No profile serves the namespace; for ``/download``, the profile has no storage.",
-    "413": "Body larger than ``max_body_bytes``.",
+    "408": f"The body stopped arriving (no byte for {BODY_IDLE_SECONDS:g} s, or not all of it "
+    f"within {BODY_TOTAL_SECONDS:g} s).",
+    "413": "Body larger than ``max_body_bytes``, as sent or once inflated (Content-Encoding).",
+    "415": f"A Content-Encoding other than {ACCEPT_ENCODING.replace(', ', ' or ')} (the "
+    "answer's ``Accept-Encoding`` says which are accepted).",
     "422": "Codec failure, unknown key id, integrity (hash) failure, missing blob, unknown "
     "driver, or a reference on a profile without storage.",
     "502": "Storage unreachable or failing.",
     "504": "Storage slower than the profile's ``timeout_seconds``.",
 }
 # Which errors each kind of route can answer.
-_PAYLOAD_ROUTE_ERRORS = ("400", "401", "403", "404", "413", "422", "502", "504")
+_PAYLOAD_ROUTE_ERRORS = ("400", "401", "403", "404", "408", "413", "415", "422", "502", "504")
 _PUBLIC_ERRORS = ("403",)
 
 _OPERATIONS = {
@@ -100,7 +105,8 @@ def _payload_operation(name: str) -> dict[str, Any]:
         "requestBody": {
             "required": True,
             "description": "A ``Payloads`` message as proto JSON. ``text/plain`` is read the "
-            "same way (a page may send it without a preflight; foreign origins get 403).",
+            "same way (a page may send it without a preflight; foreign origins get 403). It "
+            "may be sent with ``Content-Encoding: gzip`` or ``deflate``.",
             "content": {
                 "application/json": {"schema": _ref("Payloads")},
                 "text/plain": {"schema": _ref("Payloads")},

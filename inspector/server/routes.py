@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-import aiohttp
 from aiohttp import web
 from temporalio.api.common.v1 import Payload
 
@@ -24,7 +23,8 @@ from inspector.server.body import parse_payloads, write_payloads
 from inspector.server.errors import ApiError
 from inspector.server.openapi import OPENAPI_PATH, spec_json
 from inspector.server.pipelines import PipelineRegistry
-from inspector.server.request_log import BYTES_IN, NAMESPACE, PAYLOAD_COUNT
+from inspector.server.request_body import INFLATE_AT_ONCE, read_body
+from inspector.server.request_log import NAMESPACE, PAYLOAD_COUNT
 
 PAYLOAD_OPERATIONS = ("encode", "decode", "download")
 HEALTH = "healthz"
@@ -37,10 +37,12 @@ R = TypeVar("R")
 
 @dataclass
 class ServerState:
-    """What the handlers share: the pipelines (and through them the cache) and the body limit."""
+    """What the handlers share: the pipelines (and through them the cache), the body limit,
+    and the slots for inflating compressed bodies."""
 
     pipelines: PipelineRegistry
     max_body_bytes: int
+    inflating: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(INFLATE_AT_ONCE))
 
 
 STATE = web.AppKey("inspector_state", ServerState)
@@ -109,20 +111,19 @@ async def _payload_route(request: web.Request, operation: str) -> web.Response:
         # The Web UI shows "connected, but not configured to download" on this 404.
         raise ApiError(404, f"profile '{profile.name}' has no external storage to download from")
 
-    body = await _read_body(request, state.max_body_bytes)
+    body = await read_body(request, state.max_body_bytes, state.inflating)
     payloads = await _off_loop(parse_payloads, body, len(body))
     request[PAYLOAD_COUNT] = len(payloads)
     try:
-        pipeline = state.pipelines.get(profile, namespace)
+        with state.pipelines.lease(profile, namespace) as pipeline:
+            if operation == "encode":
+                outcomes = await pipeline.encode(payloads)
+            elif operation == "decode":
+                outcomes = await pipeline.decode(payloads, preserve_refs=_preserve_refs(request))
+            else:
+                outcomes = await pipeline.download(payloads, strict=True)
     except ConfigError as e:
         raise ApiError(500, f"profile '{profile.name}' cannot be used: {e}") from None
-
-    if operation == "encode":
-        outcomes = await pipeline.encode(payloads)
-    elif operation == "decode":
-        outcomes = await pipeline.decode(payloads, preserve_refs=_preserve_refs(request))
-    else:
-        outcomes = await pipeline.download(payloads, strict=True)
     results = _first_error_or_payloads(outcomes)
     answer = await _off_loop(write_payloads, results, sum(len(p.data) for p in results))
     return web.Response(body=answer, content_type="application/json")
@@ -133,21 +134,6 @@ async def _off_loop(work: Callable[[A], R], argument: A, size: int) -> R:
     if size < INLINE_MAX_BYTES:
         return work(argument)
     return await asyncio.to_thread(work, argument)
-
-
-async def _read_body(request: web.Request, limit: int) -> bytes:
-    too_large = ApiError(413, f"body is larger than max_body_bytes ({limit} bytes)")
-    if request.content_length is not None and request.content_length > limit:
-        request[BYTES_IN] = request.content_length
-        raise too_large
-    try:
-        body = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise too_large from None
-    except (ConnectionError, asyncio.IncompleteReadError, aiohttp.ClientPayloadError):
-        raise ApiError(400, "the body ended early: the connection was closed") from None
-    request[BYTES_IN] = len(body)
-    return body
 
 
 def _first_error_or_payloads(outcomes: list[Outcome]) -> list[Payload]:

@@ -1,7 +1,8 @@
 """Run the codec server on whatever asyncio loop is running: ``serve``'s, or the GUI's qasync one.
 
 Sockets are bound here (not by aiohttp) so that ``port = 0`` gives one real port for every
-address of the host, and so that "port in use" becomes one clear ``ServerStartError``.
+address of the host, and so that "port in use" becomes one clear ``ServerStartError``; they
+are served through a ``ConnectionGuard`` (``connections``), which caps open connections.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from inspector.profiles import Config, ConfigError
 from inspector.server.app import LIVE, create_app, reload_app
+from inspector.server.connections import ConnectionGuard, GuardedSite
 from inspector.server.request_log import RequestLog
 from inspector.server.security import is_loopback
 
@@ -118,10 +120,12 @@ class CodecServer:
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=self.shutdown_timeout
         )
+        guard = ConnectionGuard(log=self.log)  # its cap counts the descriptors open by now
         try:
             await runner.setup()
             for sock in sockets:
-                await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+                site = GuardedSite(runner, sock, guard, ssl_context=ssl_context, backlog=BACKLOG)
+                await site.start()
         except BaseException:
             await runner.cleanup()
             for sock in sockets:

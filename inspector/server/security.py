@@ -119,7 +119,15 @@ class SecurityPolicy:
         if self.token is None:
             return True
         presented = _strip_bearer(authorization or "")
-        return hmac.compare_digest(presented.encode(), self.token.encode())
+        return hmac.compare_digest(_token_bytes(presented), _token_bytes(self.token))
+
+
+def _token_bytes(value: str) -> bytes:
+    """Bytes to compare that no string fails to give: aiohttp hands header bytes that are not
+    UTF-8 over as lone surrogates (``\\xff`` is ``"\\udcff"``), which plain ``encode()``
+    refuses; ``surrogatepass`` encodes every string, one to one, so equal bytes mean equal text.
+    """
+    return value.encode("utf-8", "surrogatepass")
 
 
 def _strip_bearer(value: str) -> str:

@@ -12,11 +12,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
@@ -174,6 +177,26 @@ def plain(data: bytes = b'"hello"', **metadata: bytes) -> dict[str, Any]:
     }
 
 
+def stalled_body(url: str, route: str) -> tuple[int, Any]:
+    """POST a body that stops arriving a tenth of the way; the status and JSON answered."""
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    assert host is not None and port is not None
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(
+            f"POST {route} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {TOKEN}\r\nContent-Length: 100\r\n\r\n".encode()
+            + b'{"payloads"'
+        )
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.endswith(b"}"):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, error = answer.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), json.loads(error)
+
+
 def test_every_documented_status_is_produced_and_matches(tmp_path: Path) -> None:
     from tests.reliability.drivers import REFUSE_METADATA, STORE_ENV
 
@@ -213,12 +236,14 @@ def test_every_documented_status_is_produced_and_matches(tmp_path: Path) -> None
         def reference(namespace: str) -> dict[str, Any]:
             return call("POST", "/encode", 200, body([big]), namespace)["payloads"][0]
 
-        for route in ("/encode", "/decode", "/download"):
+        routes = ("/encode", "/decode", "/download")
+        for route in routes:
             call("POST", route, 400, b"{not json")
             call("POST", route, 401, body([]), auth=False)
             call("POST", route, 403, body([]), Origin="http://evil.example")
             call("POST", route, 404, body([]), namespace="nobody-serves-this")
             call("POST", route, 413, body([plain(b"x" * 300_000)]))
+            call("POST", route, 415, body([]), **{"Content-Encoding": "br"})
             call(
                 "OPTIONS",
                 route,
@@ -258,6 +283,14 @@ def test_every_documented_status_is_produced_and_matches(tmp_path: Path) -> None
             call("OPTIONS", path, 403, auth=False, Host="evil.example")
         served = call("GET", "/openapi.json", 200, auth=False)
         assert served == SPEC
+        with ThreadPoolExecutor(3) as pool:  # each waits out the body timeout: all at once
+            for route, (status, error) in zip(
+                routes, pool.map(lambda r: stalled_body(server.url, r), routes), strict=True
+            ):
+                assert status == 408, (route, status, error)
+                schema = documented(route, "POST", 408)["content"]["application/json"]["schema"]
+                jsonschema.validate(error, to_json_schema(schema))
+                seen.add((route, "POST", 408))
 
     described = {
         (path, method.upper(), int(status))

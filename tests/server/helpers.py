@@ -12,7 +12,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,10 +165,14 @@ async def _pump(stream: asyncio.StreamReader, into: list[str]) -> None:
 
 @contextlib.asynccontextmanager
 async def serve(
-    *args: str, env: Mapping[str, str] | None = None, start_timeout: float = 30.0
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 30.0,
+    fd_limit: int | None = None,
 ) -> AsyncIterator[ServeProcess]:
     """Start ``payload-inspector serve ARGS``, wait for its ``listening on`` line, and on
-    exit stop it with SIGTERM and check that it exits cleanly (code 0)."""
+    exit stop it with SIGTERM and check that it exits cleanly (code 0). ``fd_limit`` starts
+    it with that ``RLIMIT_NOFILE`` (soft and hard), as a host with few descriptors would."""
     process = await asyncio.create_subprocess_exec(
         *serve_argv(*args),
         stdin=asyncio.subprocess.DEVNULL,
@@ -176,6 +180,7 @@ async def serve(
         stderr=asyncio.subprocess.PIPE,
         env=serve_env(env),
         cwd=REPO_ROOT,
+        preexec_fn=None if fd_limit is None else _nofile_limit(fd_limit),
     )
     assert process.stdout is not None and process.stderr is not None
     stderr_lines: list[str] = []
@@ -210,6 +215,15 @@ async def serve(
         pump.cancel()
         with contextlib.suppress(BaseException):
             await pump
+
+
+def _nofile_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:  # runs in the child, between fork and exec
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
 
 
 async def run_serve_expecting_exit(

@@ -91,7 +91,9 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     doc = parse_document(data, source=source)
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
-    pipeline = build_pipeline(profile, namespace=req.namespace)
+    pipeline = build_pipeline(
+        profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
+    )
     try:
         outcomes = await transform_document(doc, pipeline, req.view)
     finally:

@@ -23,6 +23,8 @@ class ErrorKind(enum.Enum):
     INTEGRITY = "integrity"  # the blob is there but its hash does not match the claim
     UNREACHABLE = "unreachable"  # the store did not answer properly
     TIMEOUT = "timeout"  # the store was slower than the profile's timeout
+    LIMIT = "limit"  # refused by a bound: what one payload or one request may decode
+    BUSY = "busy"  # other large decodes hold the gate (``inspector.limits``); try again
 
     @property
     def http_status(self) -> int:
@@ -38,6 +40,8 @@ _HTTP_STATUS = {
     ErrorKind.INTEGRITY: 422,
     ErrorKind.UNREACHABLE: 502,
     ErrorKind.TIMEOUT: 504,
+    ErrorKind.LIMIT: 422,
+    ErrorKind.BUSY: 503,
 }
 
 

@@ -21,6 +21,7 @@ from temporalio.converter import (
     StorageDriverStoreContext,
 )
 
+from inspector import limits
 from inspector.codecs.cpu import is_cpu_codec
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, PipelineError, Stage
 from inspector.references import (
@@ -68,6 +69,7 @@ class Pipeline:
         threshold: int = 256 * 1024,
         mark_references: bool = False,
         cache: BlobCache | None = None,
+        max_decoded_bytes: int | None = limits.DEFAULT_MAX_DECODED_BYTES,
     ) -> None:
         self.name = name
         self.codec = codec
@@ -79,6 +81,7 @@ class Pipeline:
         self.threshold = threshold
         self.mark_references = mark_references
         self.cache = cache
+        self.max_decoded_bytes = max_decoded_bytes
         self._in_flight: dict[Hashable, asyncio.Future[Payload]] = {}
         self._retrieval_slots = asyncio.Semaphore(MAX_CONCURRENT_RETRIEVALS)
 
@@ -101,17 +104,28 @@ class Pipeline:
     async def decode(
         self, payloads: Sequence[Payload], *, preserve_refs: bool = False
     ) -> list[Outcome]:
-        """What the workflow saw; with ``preserve_refs`` references stay (decoded if marked)."""
+        """What the workflow saw; with ``preserve_refs`` references stay (decoded if marked).
+
+        The whole call is one operation for ``max_decoded_bytes`` (see ``inspector.limits``).
+        """
         state = _Batch(payloads)
-        await self._codec_step(
-            state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label
-        )
-        await state.each(self._unmark, only=is_marked)
-        if not preserve_refs:
-            await state.each(self._retrieve_if_reference, concurrent=True, only=is_plain_reference)
-        await self._codec_step(
-            state, self.codec, "decode", Stage.PRE_CODEC, self.codec_label, skip=is_plain_reference
-        )
+        async with limits.operation_budget(self.max_decoded_bytes):
+            await self._codec_step(
+                state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label
+            )
+            await state.each(self._unmark, only=is_marked)
+            if not preserve_refs:
+                await state.each(
+                    self._retrieve_if_reference, concurrent=True, only=is_plain_reference
+                )
+            await self._codec_step(
+                state,
+                self.codec,
+                "decode",
+                Stage.PRE_CODEC,
+                self.codec_label,
+                skip=is_plain_reference,
+            )
         return state.outcomes()
 
     async def download(self, payloads: Sequence[Payload], *, strict: bool = True) -> list[Outcome]:
@@ -130,9 +144,10 @@ class Pipeline:
                 else:
                     passthrough.add(i)
         state.hold(passthrough)
-        await state.each(self._unmark, only=is_marked)
-        await state.each(self._retrieve_if_reference, concurrent=True, only=is_plain_reference)
-        await self._codec_step(state, self.codec, "decode", Stage.PRE_CODEC, self.codec_label)
+        async with limits.operation_budget(self.max_decoded_bytes):
+            await state.each(self._unmark, only=is_marked)
+            await state.each(self._retrieve_if_reference, concurrent=True, only=is_plain_reference)
+            await self._codec_step(state, self.codec, "decode", Stage.PRE_CODEC, self.codec_label)
         state.release()
         return state.outcomes()
 
@@ -167,19 +182,15 @@ class Pipeline:
         label: str,
         skip: Callable[[Payload], bool] | None = None,
     ) -> None:
-        """Run a codec over the batch; if it fails, again one by one to name the culprits.
-
-        A large batch for a CPU codec runs in a worker thread (see ``inspector.codecs.cpu``):
-        the event loop stays free, and (de)compression runs mostly on another core.
-        """
+        """Run a codec over the batch, each payload with its own result or error."""
         if codec is None:
             return
         items = [(i, p) for i, p in state.live() if skip is None or not skip(p)]
         if not items:
             return
         batch = [p for _, p in items]
-        if is_cpu_codec(codec) and sum(len(p.data) for p in batch) >= THREAD_MIN_BYTES:
-            results = await asyncio.to_thread(_run_sync, getattr(codec, f"{method}_sync"), batch)
+        if is_cpu_codec(codec):
+            results = await _run_cpu(getattr(codec, f"{method}_sync"), batch)
         else:
             results = await _run_async(getattr(codec, method), batch)
         for (i, _), result in zip(items, results, strict=True):
@@ -199,7 +210,13 @@ class Pipeline:
             del inner.metadata[REFERENCE_MARKER_KEY]
             del inner.external_payloads[:]
             try:
-                [reference] = await self.codec.decode([inner])
+                with limits.allowance(limits.INLINE_ALLOWANCE):  # a reference is a few bytes
+                    [reference] = await self.codec.decode([inner])
+            except limits.AllowanceExceeded:
+                message = "refused: a marked storage reference that inflates past 1 MiB"
+                raise _Failed(
+                    PayloadError(ErrorKind.LIMIT, Stage.REFERENCE, self.codec_label, message)
+                ) from None
             except Exception as e:
                 raise _Failed(_codec_error(e, Stage.REFERENCE, self.codec_label)) from None
         if not is_plain_reference(reference):
@@ -232,6 +249,7 @@ class Pipeline:
         if self.cache is not None:
             cached = self.cache.get(key)
             if cached is not None:
+                _count_retrieved(driver.name(), cached)
                 return cached
         pending = self._in_flight.get(key)
         if pending is None:
@@ -239,6 +257,7 @@ class Pipeline:
             self._in_flight[key] = pending
             pending.add_done_callback(lambda _: self._in_flight.pop(key, None))
         result = await asyncio.shield(pending)
+        _count_retrieved(driver.name(), result)
         copy = Payload()
         copy.CopyFrom(result)
         return copy
@@ -341,30 +360,61 @@ class Pipeline:
 CodecResult = Payload | Exception
 
 
-def _run_sync(
+async def _run_cpu(
     run: Callable[[Sequence[Payload]], list[Payload]], batch: list[Payload]
 ) -> list[CodecResult]:
-    """The batch at once; if that fails, each payload alone, keeping each one's error."""
-    try:
-        results = run(batch)
-        _check_count(results, batch)
-        return list(results)
-    except Exception:
-        outcomes: list[CodecResult] = []
+    """A CPU codec over ``batch``, one payload at a time, where the bounds say it may run.
+
+    A small batch runs right here on the event loop, where it costs less than the trip to a
+    thread; a large one runs in a worker thread, so the loop stays free and (de)compression
+    runs mostly on another core (see ``inspector.codecs.cpu``). What inflates past the
+    allowance of where it runs (``inspector.limits``) is run again further on: in a thread,
+    then, once the operation holds the gate, without an allowance.
+    """
+    results: list[CodecResult] = []
+    inline = sum(len(p.data) for p in batch) < THREAD_MIN_BYTES
+    while len(results) < len(batch):
+        rest = batch[len(results) :]
+        if inline:
+            results += _run_each(run, rest, limits.INLINE_ALLOWANCE)
+        else:
+            results += await asyncio.to_thread(_run_each, run, rest, limits.LARGE_OPERATION_BYTES)
+        if len(results) == len(batch):
+            break
+        budget = limits.current_budget()
+        if not inline and budget is not None:
+            try:
+                await limits.hold_gate(budget)
+            except limits.GateBusy as busy:
+                results += [busy] * (len(batch) - len(results))
+        inline = False
+    return results
+
+
+def _run_each(
+    run: Callable[[Sequence[Payload]], list[Payload]], batch: list[Payload], allowance: int
+) -> list[CodecResult]:
+    """Each payload alone, keeping each one's error; stops early where the allowance ends
+    (the rest is run again elsewhere), so nothing is inflated twice but that one payload."""
+    outcomes: list[CodecResult] = []
+    with limits.allowance(allowance):
         for payload in batch:
             try:
                 [result] = run([payload])
+            except limits.AllowanceExceeded:
+                break
             except Exception as e:
-                outcomes.append(e)
+                outcomes.append(_without_frames(e))
             else:
                 outcomes.append(result)
-        return outcomes
+    return outcomes
 
 
 async def _run_async(
     run: Callable[[Sequence[Payload]], Awaitable[list[Payload]]], batch: list[Payload]
 ) -> list[CodecResult]:
-    """``_run_sync`` for a codec that may wait (remote, user codecs)."""
+    """A codec that may wait (remote, user codecs): the batch at once, as one call to a
+    remote server; if that fails, each payload alone, keeping each one's error."""
     try:
         results = await run(batch)
         _check_count(results, batch)
@@ -375,10 +425,29 @@ async def _run_async(
             try:
                 [result] = await run([payload])
             except Exception as e:
-                outcomes.append(e)
+                outcomes.append(_without_frames(e))
             else:
                 outcomes.append(result)
         return outcomes
+
+
+def _without_frames(error: Exception) -> Exception:
+    """The error, and the errors it was raised from, without tracebacks.
+
+    Kept in a results list, a traceback would hold the frame that holds that list (a frame
+    keeps its caller's frame too): a cycle that keeps every decoded payload of the batch
+    alive until the cyclic collector runs, which the GUI defers.
+    """
+    pending: list[BaseException] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
+    return error
 
 
 def _check_count(results: Sequence[Payload], batch: Sequence[Payload]) -> None:
@@ -480,7 +549,21 @@ def _verify_hash(driver: str, ref: Reference, payload: Payload) -> None:
 
 def _codec_error(error: Exception, stage: Stage, label: str) -> PayloadError:
     component = getattr(error, "codec", None) or label
-    return PayloadError(ErrorKind.CODEC, stage, str(component), _first_line(error))
+    kind = ErrorKind.BUSY if isinstance(error, limits.GateBusy) else ErrorKind.CODEC
+    return PayloadError(kind, stage, str(component), _first_line(error))
+
+
+def _count_retrieved(driver: str, payload: Payload) -> None:
+    """Retrieved blobs count against the operation's budget too: a body naming one large
+    reference a thousand times must not materialise a thousand copies."""
+    budget = limits.current_budget()
+    if budget is None:
+        return
+    try:
+        budget.take(payload.ByteSize(), None)
+    except limits.DecodedBytesLimitError as e:
+        message = f"refused: {e}"
+        raise _Failed(PayloadError(ErrorKind.LIMIT, Stage.RETRIEVE, driver, message)) from None
 
 
 def _key_note(ref: Reference) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import platformdirs
 
+from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
 APP_NAME = "payload-inspector"
@@ -44,6 +45,7 @@ class ServerConfig:
     allowed_origins: tuple[str, ...] = DEFAULT_ORIGINS
     allowed_hosts: tuple[str, ...] = ()
     max_body_bytes: int = 64 * 1024 * 1024
+    max_decoded_bytes: int = DEFAULT_MAX_DECODED_BYTES  # what one request may decode in all
     cache_bytes: int = 256 * 1024 * 1024
     token: str | None = field(default=None, repr=False)
     tls_cert: Path | None = None
@@ -263,6 +265,7 @@ class _Reader:
             "allowed_origins",
             "allowed_hosts",
             "max_body_bytes",
+            "max_decoded_bytes",
             "cache_bytes",
             "token",
             "tls_cert",
@@ -292,6 +295,9 @@ class _Reader:
             allowed_hosts=self.strings(raw.get("allowed_hosts", []), "server.allowed_hosts"),
             max_body_bytes=self.positive(
                 raw.get("max_body_bytes", base.max_body_bytes), "server.max_body_bytes"
+            ),
+            max_decoded_bytes=self.positive(
+                raw.get("max_decoded_bytes", base.max_decoded_bytes), "server.max_decoded_bytes"
             ),
             cache_bytes=self.expect(
                 raw.get("cache_bytes", base.cache_bytes),

@@ -15,6 +15,7 @@ from inspector.codecs import (
     ZlibCodec,
     load_python_codec,
 )
+from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.pipeline import Pipeline
 from inspector.profiles import CodecSpec, ConfigError, Profile, StorageSpec
 from inspector.storage.cache import BlobCache
@@ -78,9 +79,17 @@ def build_driver(spec: StorageSpec) -> StorageDriver:
 
 
 def build_pipeline(
-    profile: Profile, *, cache: BlobCache | None = None, namespace: str | None = None
+    profile: Profile,
+    *,
+    cache: BlobCache | None = None,
+    namespace: str | None = None,
+    max_decoded_bytes: int | None = DEFAULT_MAX_DECODED_BYTES,
 ) -> Pipeline:
-    """The profile's pipeline; raises ConfigError when a codec or driver cannot be built."""
+    """The profile's pipeline; raises ConfigError when a codec or driver cannot be built.
+
+    ``max_decoded_bytes`` bounds what one operation (a request, a document) may decode in all;
+    None leaves only the per-payload bound.
+    """
     try:
         codec, codec_label = build_chain(profile.codecs, namespace=namespace)
         proxy, proxy_label = build_chain(profile.proxy_codecs, namespace=namespace)
@@ -100,4 +109,5 @@ def build_pipeline(
         threshold=profile.threshold,
         mark_references=profile.mark_references,
         cache=cache,
+        max_decoded_bytes=max_decoded_bytes,
     )

@@ -45,7 +45,7 @@ class GzipCodec(CpuCodec):
         try:
             raw = gunzip(payload.data)
         except InflateLimitError as exc:
-            raise CodecError(f"refused: the data {exc} (a decompression bomb?)", self.name) from exc
+            raise CodecError(f"refused: {exc} (a decompression bomb?)", self.name) from exc
         except (OSError, EOFError, zlib.error) as exc:
             raise CodecError(f"data is not valid gzip ({exc})", self.name) from exc
         try:

@@ -52,7 +52,7 @@ class ZlibCodec(CpuCodec):
         try:
             raw = unzlib(payload.data)
         except InflateLimitError as exc:
-            raise CodecError(f"refused: the data {exc} (a decompression bomb?)", self.name) from exc
+            raise CodecError(f"refused: {exc} (a decompression bomb?)", self.name) from exc
         except zlib.error as exc:
             raise CodecError(f"data is not valid zlib ({exc})", self.name) from exc
         try:

@@ -136,8 +136,10 @@ class PipelineSession(QObject):
             raise ConfigError(self.error or "no profile selected")
         if self._pipeline is None:
             try:
+                # The app keeps decoded payloads within its own memory budget and decodes a
+                # whole document as one operation: only the per-payload bound applies here.
                 self._pipeline = build_pipeline(
-                    self.profile, cache=self.cache, namespace=self.namespace
+                    self.profile, cache=self.cache, namespace=self.namespace, max_decoded_bytes=None
                 )
             except ConfigError as e:
                 self.error = str(e)

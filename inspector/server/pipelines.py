@@ -67,7 +67,7 @@ class PipelineRegistry:
         key = (profile.name, namespace)
         entry = self._by_namespace.get(key)
         if entry is None:
-            entry = _Entry(self._build(profile, cache=self.cache, namespace=namespace))
+            entry = _Entry(self._make(profile, namespace))
             self._by_namespace[key] = entry
             self._evict_beyond_bound()
         else:
@@ -80,11 +80,19 @@ class PipelineRegistry:
             if entry.evicted and entry.leases == 0:
                 self._close_soon(entry.pipeline)
 
+    def _make(self, profile: Profile, namespace: str | None) -> Pipeline:
+        return self._build(
+            profile,
+            cache=self.cache,
+            namespace=namespace,
+            max_decoded_bytes=self.config.server.max_decoded_bytes,
+        )
+
     def _shared(self, profile: Profile) -> Pipeline:
         key = (profile.name, None)
         pipeline = self._pipelines.get(key)
         if pipeline is None:
-            pipeline = self._build(profile, cache=self.cache, namespace=None)
+            pipeline = self._make(profile, None)
             self._pipelines[key] = pipeline
         return pipeline
 
@@ -110,7 +118,7 @@ class PipelineRegistry:
         for profile in self.config.profiles.values():
             key = (profile.name, None)
             if key not in self._pipelines:
-                self._pipelines[key] = self._build(profile, cache=self.cache, namespace=None)
+                self._pipelines[key] = self._make(profile, None)
 
     def swap(self, config: Config, cache: BlobCache) -> list[Pipeline]:
         """Serve ``config`` from now on (a reload); returns the old pipelines, to close later.

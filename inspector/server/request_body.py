@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from inspector.codecs.inflate import InflateLimitError, gunzip, unzlib
+from inspector.codecs.inflate import InflateLimitError, gunzip, inflate_raw, unzlib
 from inspector.server.errors import ApiError
 from inspector.server.request_log import BYTES_IN
 
@@ -28,7 +28,6 @@ BODY_IDLE_SECONDS = 10.0  # no byte of the body for this long: 408
 BODY_TOTAL_SECONDS = 60.0  # the whole body, however it trickles in (64 MiB at ~1 MB/s)
 INFLATE_INLINE_MAX_BYTES = 4 * 1024  # inflated on the loop below this (at most ~4 MiB out)
 INFLATE_AT_ONCE = 2  # large bodies inflated at once, each up to max_body_bytes in memory
-_RAW_CHUNK = 1024 * 1024  # raw deflate is inflated (and counted) this much at a time
 
 
 async def read_body(
@@ -80,7 +79,7 @@ def inflate(raw: bytes, coding: str, limit: int) -> bytes:
             return gunzip(raw, limit=limit)
         if _zlib_wrapped(raw):
             return unzlib(raw, limit=limit)
-        return _inflate_raw(raw, limit)
+        return inflate_raw(raw, limit=limit)
     except InflateLimitError:
         raise ApiError(413, f"body inflates to more than max_body_bytes ({limit} bytes)") from None
     except (zlib.error, OSError, EOFError, ValueError):  # gzip's BadGzipFile is an OSError
@@ -90,23 +89,6 @@ def inflate(raw: bytes, coding: str, limit: int) -> bytes:
 def _zlib_wrapped(data: bytes) -> bool:
     """RFC 1950's two-byte header (method 8, checksum): else the data is raw deflate."""
     return len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-
-
-def _inflate_raw(data: bytes, limit: int) -> bytes:
-    """Raw deflate (what some clients send as ``deflate``), counted a chunk at a time."""
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    parts: list[bytes] = []
-    total, pending = 0, data
-    while not inflater.eof:
-        chunk = inflater.decompress(pending, _RAW_CHUNK)
-        pending = inflater.unconsumed_tail
-        if not chunk and not pending:
-            raise zlib.error("the deflate stream is cut short")
-        total += len(chunk)
-        if total > limit:
-            raise InflateLimitError(limit)
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 async def _read_raw(request: web.Request, limit: int) -> bytes:

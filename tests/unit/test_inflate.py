@@ -15,7 +15,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspector.codecs.inflate import MAX_INFLATED_BYTES, InflateLimitError, gunzip, unzlib
+from inspector.codecs.inflate import (
+    MAX_INFLATED_BYTES,
+    InflateLimitError,
+    gunzip,
+    inflate_raw,
+    unzlib,
+)
 
 
 def outcome(fn: Callable[[bytes], bytes], data: bytes) -> tuple[str, object]:
@@ -126,3 +132,50 @@ async def test_a_bomb_is_a_codec_error_naming_the_limit() -> None:
     )
     with pytest.raises(CodecError, match="inflates to more than 256 MiB"):
         await GzipCodec().decode([bomb])
+
+
+# -- No framing reaches an unbounded decompressor (F13) ---------------------------------
+
+MIB = 1024 * 1024
+BOMB = gzip.compress(b"\0" * (3 * MIB), mtime=0)  # 3 MiB of zeros in about 3 KB
+EMPTY_MEMBER = gzip.compress(b"", mtime=0)
+
+
+def with_header(flags: int, fields: bytes, member: bytes) -> bytes:
+    """``member`` with its 10-byte header replaced by one carrying ``flags`` and ``fields``."""
+    header = member[:3] + bytes([flags]) + member[4:10]
+    return header + fields + member[10:]
+
+
+FRAMINGS = {
+    "empty member, a zero byte, then the bomb": EMPTY_MEMBER + b"\x00" + BOMB,
+    "header crc (FHCRC)": with_header(0x02, b"\x00\x00", BOMB),
+    "extra field (FEXTRA)": with_header(0x04, struct.pack("<H", 3) + b"abc", BOMB),
+    "name and comment": with_header(0x18, b"name\x00comment\x00", BOMB),
+    "all four fields": with_header(0x1E, struct.pack("<H", 1) + b"x" + b"n\x00c\x00\x00\x00", BOMB),
+    "padding around it": EMPTY_MEMBER + b"\x00" * 5 + BOMB + b"\x00" * 9,
+    "trailing garbage": BOMB + b"garbage",
+    "two halves": gzip.compress(b"\0" * (3 * MIB // 2), mtime=0) * 2,
+    "many empty members first": EMPTY_MEMBER * 200 + BOMB,
+}
+
+
+@pytest.mark.parametrize("name", FRAMINGS)
+def test_every_gzip_framing_is_bounded(name: str) -> None:
+    data = FRAMINGS[name]
+    assert len(data) < 20_000
+    with pytest.raises(InflateLimitError, match="inflates to more than 2 MiB"):
+        gunzip(data, limit=2 * MIB)
+    # Under a limit it fits, the answer is still exactly the standard library's.
+    assert outcome(lambda d: gunzip(d, limit=4 * MIB), data) == outcome(gzip.decompress, data)
+
+
+def test_zlib_and_raw_deflate_are_bounded_too() -> None:
+    stream = zlib.compress(b"\0" * (3 * MIB))
+    raw = zlib.compressobj(wbits=-15)
+    bare = raw.compress(b"\0" * (3 * MIB)) + raw.flush()
+    for data, inflate in ((stream + b"more", unzlib), (bare, inflate_raw)):
+        with pytest.raises(InflateLimitError):
+            inflate(data, limit=2 * MIB)
+        assert inflate(data, limit=4 * MIB) == b"\0" * (3 * MIB)
+    assert outcome(inflate_raw, bare[:-4]) == outcome(lambda d: zlib.decompress(d, -15), bare[:-4])

@@ -73,9 +73,14 @@ def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
     """The document's bytes and its name for messages."""
     if file == "-":
         stream = stdin or sys.stdin
-        return stream.buffer.read() if hasattr(
-            stream, "buffer"
-        ) else stream.read().encode(), "<stdin>"
+        if stream is None:  # started with standard input closed (`<&-`)
+            raise UsageError("<stdin>: standard input is closed: give a FILE instead of -")
+        try:
+            return stream.buffer.read() if hasattr(
+                stream, "buffer"
+            ) else stream.read().encode(), "<stdin>"
+        except OSError as e:
+            raise UsageError(f"<stdin>: cannot read: {e.strerror or e}") from None
     try:
         with open(file, "rb") as f:
             return f.read(), file
@@ -112,12 +117,15 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     render = render_readable if req.readable else write_document
     out.write(render(doc, replacements))
     out.write("\n")
+    out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
     return EXIT_DECODE_FAILED if failures else EXIT_OK
 
 
 def run_decode(req: DecodeRequest) -> int:
     """Entry for the CLI: turns every expected failure into its exit code and one line."""
     try:
+        if sys.stdout is None:  # started with standard output closed (`>&-`)
+            raise UsageError("standard output is closed: nowhere to print the document")
         return asyncio.run(decode_main(req, sys.stdout, sys.stderr))
     except (UsageError, DocumentError, ConfigError) as e:
         print(f"payload-inspector decode: {e}", file=sys.stderr)
@@ -125,5 +133,16 @@ def run_decode(req: DecodeRequest) -> int:
     except BrokenPipeError:
         # The reader left (`decode … | head`): not an error to report, and Python must not
         # complain again when it flushes stdout at exit.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _drop_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as e:  # stdout on a full disk, or a device that refuses the write
+        _drop_stdout()
+        print(
+            f"payload-inspector decode: cannot write the output: {e.strerror or e}", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's flush at exit cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

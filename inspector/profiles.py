@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -228,7 +229,7 @@ class _Reader:
 
     def expect(self, value: Any, kind: type | tuple[type, ...], key: str, what: str) -> Any:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.error(key, f"expected {what}, got {value!r}")
+            raise self.error(key, f"expected {what}, got {_kind_of(value)}")
         return value
 
     def expect_secret(self, value: Any, kind: type, key: str, what: str) -> Any:
@@ -367,7 +368,7 @@ class _Reader:
         if kind not in CODEC_TYPES:
             raise self.error(
                 key if named or "type" not in raw else f"{key}.type",
-                f"unknown codec {kind!r} (allowed: {', '.join(CODEC_TYPES)})",
+                f"unknown codec {_name_or_kind(kind)} (allowed: {', '.join(CODEC_TYPES)})",
             )
         allowed = {"type"} | {
             "aes-gcm": {"keys", "encrypt_with"},
@@ -412,7 +413,8 @@ class _Reader:
         if encrypt_with not in dict(keys):
             raise self.error(
                 f"{key}.encrypt_with",
-                f"no key '{encrypt_with}' in keys (known: {', '.join(k for k, _ in keys)})",
+                f"no key {_name_or_kind(encrypt_with)} in keys (known: "
+                f"{', '.join(k for k, _ in keys)})",
             )
         return CodecSpec(type="aes-gcm", keys=tuple(keys), encrypt_with=encrypt_with)
 
@@ -420,14 +422,15 @@ class _Reader:
         self.expect(value, str, key, '"module:attr"')
         module, _, attr = value.partition(":")
         if not module or not attr:
-            raise self.error(key, f'expected "module:attr", got {value!r}')
+            raise self.error(key, f'expected "module:attr", got {_name_or_kind(value)}')
         return value
 
     def storage(self, raw: Mapping[str, Any], key: str) -> StorageSpec:
         driver = raw.get("driver")
         if driver not in DRIVER_TYPES:
             raise self.error(
-                f"{key}.driver", f"unknown driver {driver!r} (allowed: {', '.join(DRIVER_TYPES)})"
+                f"{key}.driver",
+                f"unknown driver {_name_or_kind(driver)} (allowed: {', '.join(DRIVER_TYPES)})",
             )
         common = {"driver", "name", "threshold", "timeout_seconds"}
         extra = {
@@ -459,6 +462,18 @@ class _Reader:
             if k in raw
         }
         return replace(spec, bucket=bucket, buckets=buckets, **opts)
+
+
+_NAME = re.compile(r"[a-z][a-z0-9_.-]{0,19}")
+
+
+def _name_or_kind(value: Any) -> str:
+    """A mistyped name quoted (``'gzipp'``), anything else only by its kind: a value in the
+    wrong place may be a key or a token (``"aes-gcm:<key>"``), and errors are shown and logged.
+    Keys and tokens are longer than a name, or not lower-case words, so they never match."""
+    if isinstance(value, str) and _NAME.fullmatch(value):
+        return repr(value)
+    return f"(not shown: {_kind_of(value)} that does not look like a name)"
 
 
 def _kind_of(value: Any) -> str:

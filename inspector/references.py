@@ -88,6 +88,10 @@ def parse_reference(payload: Payload) -> Reference:
                 claim=dict(ref.claim_data),
                 stored_size=stored_size(payload),
             )
+    except RecursionError:  # json's own depth bound: a claim is a flat table
+        raise ReferenceFormatError(
+            "unreadable storage reference: its JSON is nested too deeply"
+        ) from None
     except (ValueError, KeyError, TypeError, AttributeError, json_format.ParseError) as e:
         raise ReferenceFormatError(f"unreadable storage reference: {e}") from None
     raise ReferenceFormatError("payload is not a plain storage reference")

@@ -200,7 +200,7 @@ class RemoteCodec(PayloadCodec):
             raise CodecError(f"{where} answered HTTP {status}: {detail}", self.name)
         try:
             answer = json_format.Parse(text, Payloads(), ignore_unknown_fields=True)
-        except json_format.ParseError as exc:
+        except (json_format.ParseError, RecursionError) as exc:
             reason = self._scrub(str(exc))[:ERROR_TEXT_LIMIT]
             raise CodecError(
                 f"{where} answered with invalid Payloads JSON: {reason}", self.name

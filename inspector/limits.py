@@ -114,6 +114,13 @@ def current_budget() -> Budget | None:
     return _BUDGET.get()
 
 
+def inline_allowance() -> int:
+    """An allowance for work on the event loop: ``INLINE_ALLOWANCE`` more than the operation
+    has inflated so far (allowances count the operation's total)."""
+    budget = _BUDGET.get()
+    return (budget.used if budget is not None else 0) + INLINE_ALLOWANCE
+
+
 @contextlib.contextmanager
 def allowance(limit: int | None) -> Iterator[None]:
     """Within this block, inflating past ``limit`` in the operation raises

@@ -210,7 +210,7 @@ class Pipeline:
             del inner.metadata[REFERENCE_MARKER_KEY]
             del inner.external_payloads[:]
             try:
-                with limits.allowance(limits.INLINE_ALLOWANCE):  # a reference is a few bytes
+                with limits.allowance(limits.inline_allowance()):  # a reference is a few bytes
                     [reference] = await self.codec.decode([inner])
             except limits.AllowanceExceeded:
                 message = "refused: a marked storage reference that inflates past 1 MiB"
@@ -376,7 +376,7 @@ async def _run_cpu(
     while len(results) < len(batch):
         rest = batch[len(results) :]
         if inline:
-            results += _run_each(run, rest, limits.INLINE_ALLOWANCE)
+            results += _run_each(run, rest, limits.inline_allowance())
         else:
             results += await asyncio.to_thread(_run_each, run, rest, limits.LARGE_OPERATION_BYTES)
         if len(results) == len(batch):

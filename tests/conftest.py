@@ -102,3 +102,13 @@ def real_history(
         lambda: make_s3_gzip_history(temporal_server, moto_s3.endpoint_url, bucket, out),
         timeout=300,
     )
+
+
+@pytest.fixture
+def umask() -> Iterator[None]:
+    """The test may set the process's umask (022 to begin with); the old one comes back."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +20,6 @@ from inspector.gui.document_tab import write_atomically
 from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.settings import AppSettings
 from tests.gui.conftest import Runner, WindowFactory, settle
-
-
-@pytest.fixture
-def umask() -> Iterator[None]:
-    """The test may set the process's umask; the old one comes back."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def _mode(path: Path) -> int:

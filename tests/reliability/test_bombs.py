@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -92,6 +93,27 @@ async def test_retrieved_blobs_count_against_the_budget(tmp_path: Path) -> None:
     assert errors(outcomes).count("limit") == 2 and errors(outcomes).count(None) == 2
     failed = next(o.error for o in outcomes if o.error is not None)
     assert failed.stage.value == "storage" and "max_decoded_bytes" in failed.message
+
+
+async def test_allowances_count_from_what_the_operation_used_already(tmp_path: Path) -> None:
+    """A marked reference after megabytes of proxy decoding is still a few bytes to unmark."""
+    store = FilesystemDriver(tmp_path / "store")
+    writer = Pipeline(
+        codec=GzipCodec(),
+        proxy_codec=GzipCodec(),
+        drivers=[store],
+        threshold=4 * MIB,
+        mark_references=True,
+    )
+    noise = random.Random(7).randbytes(8 * MIB)  # gzip cannot shrink it: all of it inflates
+    inline = Payload(metadata={"encoding": b"binary/plain"}, data=noise[: 3 * MIB])
+    stored = Payload(metadata={"encoding": b"binary/plain"}, data=noise[3 * MIB :])
+    encoded = [o.payload for o in await writer.encode([inline, stored])]
+    assert encoded[1] is not None and len(encoded[1].data) < 1000  # stored: a (marked) reference
+    outcomes = await writer.decode(encoded, preserve_refs=True)  # type: ignore[arg-type]
+    assert errors(outcomes) == [None, None]
+    assert outcomes[0].payload == inline
+    assert errors(await writer.decode(encoded)) == [None, None]  # type: ignore[arg-type]
 
 
 # -- the gate: one large operation inflates at a time ---------------------------------------

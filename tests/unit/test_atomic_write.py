@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from inspector import atomic_write
-
-
-@pytest.fixture
-def umask() -> Iterator[None]:
-    """The test may set the process's umask (022 to begin with); the old one comes back."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def _mode(path: Path) -> int:

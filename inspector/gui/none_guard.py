@@ -1,7 +1,8 @@
 """Keep ``None`` alive on Python 3.11 whatever the Qt binding does to its reference count.
 
-PySide6 6.12.0 on Python 3.11 drops one reference to ``None`` on every call of a Qt method
-that returns void (``setFormat``, ``setCharFormat``, ``setForeground``…). The JSON
+PySide6 6.12.0 on Python 3.11 drops a reference to ``None`` on calls whose Python result is
+``None`` (void methods such as ``setFormat``, ``setCharFormat``, ``setForeground``, and an
+invalid ``QVariant`` returned from ``data()``). The JSON
 highlighter makes thousands of such calls per payload, so after some 70 row selections
 ``None``'s count reached zero and the interpreter aborted (``Fatal Python error:
 none_dealloc``). ``pyproject.toml`` keeps that release out, but a user or a distribution

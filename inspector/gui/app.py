@@ -61,24 +61,37 @@ def quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) 
 
 def run_gui(file: str | None = None, config: str | None = None) -> int:
     """``payload-inspector gui [FILE] [--config P]``: runs until the window closes."""
+    # Ctrl+C in the terminal closes the window like the close button does. The handler comes
+    # first, and ``closed`` is connected before the window can close, so a Ctrl+C during
+    # start-up is neither lost nor missed; the ticker gives Python a moment now and then to
+    # notice the signal while Qt runs.
+    window: MainWindow | None = None
+    interrupted = False
+
+    def on_sigint(*_: object) -> None:
+        nonlocal interrupted
+        interrupted = True
+        if window is not None:
+            window.close()
+
+    signal.signal(signal.SIGINT, on_sigint)
     app = create_application(sys.argv[:1])
     app.setQuitOnLastWindowClosed(False)  # the loop ends after shutdown, not before
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = MainThreadCollector(app)
+    closed = asyncio.Event()
     window = MainWindow(config_path=config)
+    window.closed.connect(closed.set)
     window.show()
     if file:
         window.open_path(Path(file))
-    # Ctrl+C in the terminal closes the window like the close button does; the timer
-    # gives Python a moment now and then to notice the signal while Qt runs.
-    signal.signal(signal.SIGINT, lambda *_: window.close())
+    if interrupted:
+        window.close()
     ticker = QTimer()
     ticker.start(250)
     ticker.timeout.connect(lambda: None)
     with loop:
-        closed = asyncio.Event()
-        window.closed.connect(closed.set)
         loop.run_until_complete(closed.wait())
         loop.run_until_complete(window.shutdown())
     collector.stop()

@@ -25,7 +25,7 @@ import contextvars
 import threading
 import zlib
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 MIB = 1024 * 1024
@@ -132,17 +132,25 @@ def allowance(limit: int | None) -> Iterator[None]:
         _ALLOWANCE.reset(token)
 
 
-@contextlib.asynccontextmanager
-async def operation_budget(limit: int | None) -> AsyncIterator[Budget]:
-    """A fresh budget for one pipeline operation; its gate slot, if taken, is freed at the end."""
-    budget = Budget(limit)
-    token = _BUDGET.set(budget)
-    try:
-        yield budget
-    finally:
-        _BUDGET.reset(token)
-        if budget.holds_gate:
-            budget.holds_gate = False
+class operation_budget:
+    """A fresh budget for one pipeline operation; its gate slot, if taken, is freed at the end.
+
+    A plain class rather than a generator: it wraps every request, small ones included.
+    """
+
+    def __init__(self, limit: int | None) -> None:
+        self.budget = Budget(limit)
+        self._token: contextvars.Token[Budget | None] | None = None
+
+    def __enter__(self) -> Budget:
+        self._token = _BUDGET.set(self.budget)
+        return self.budget
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _BUDGET.reset(self._token)
+        if self.budget.holds_gate:
+            self.budget.holds_gate = False
             GATE.release()
 
 

@@ -109,7 +109,7 @@ class Pipeline:
         The whole call is one operation for ``max_decoded_bytes`` (see ``inspector.limits``).
         """
         state = _Batch(payloads)
-        async with limits.operation_budget(self.max_decoded_bytes):
+        with limits.operation_budget(self.max_decoded_bytes):
             await self._codec_step(
                 state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label
             )
@@ -144,7 +144,7 @@ class Pipeline:
                 else:
                     passthrough.add(i)
         state.hold(passthrough)
-        async with limits.operation_budget(self.max_decoded_bytes):
+        with limits.operation_budget(self.max_decoded_bytes):
             await state.each(self._unmark, only=is_marked)
             await state.each(self._retrieve_if_reference, concurrent=True, only=is_plain_reference)
             await self._codec_step(state, self.codec, "decode", Stage.PRE_CODEC, self.codec_label)

@@ -5,7 +5,9 @@ server must not let one request take the machine's memory. So every byte of outp
 the framing — gzip members, zero padding, header fields (FEXTRA, FNAME, FCOMMENT, FHCRC),
 trailing bytes, zlib streams, raw deflate — comes out of one loop that counts it against
 ``limit`` (and against the operation's budget, ``inspector.limits``); nothing is ever handed to
-an unbounded decompressor. Past the limit the answer is ``InflateLimitError``, a ``zlib.error``.
+an unbounded decompressor (the one shortcut, a small plain member inflated in one call, is
+bounded and counted the same way). Past the limit the answer is ``InflateLimitError``, a
+``zlib.error``.
 
 The loop reads the gzip framing itself, as ``gzip.decompress`` does, and lets ISA-L
 (``isal``, about three times zlib's speed) inflate each deflate stream. Where ISA-L refuses a
@@ -43,8 +45,11 @@ _NUL = re.compile(rb"\x00")
 def gunzip(data: bytes | memoryview, limit: int = MAX_INFLATED_BYTES) -> bytes:
     """``gzip.decompress(data)``, bounded by ``limit``: every member, padding, header field."""
     view = memoryview(data).cast("B")
+    whole = _one_call(view, limit)
+    if whole is not None:
+        return whole
     with _Sink(limit) as sink:
-        try:  # the usual case, one member and nothing after it: ISA-L reads it all
+        try:  # one member and nothing after it: ISA-L reads it all
             end, complete = _counted(isal_zlib, view, 0, _GZIP, sink)
             if complete and end == len(view):
                 return sink.value()
@@ -65,6 +70,20 @@ def gunzip(data: bytes | memoryview, limit: int = MAX_INFLATED_BYTES) -> bytes:
                 raise BadGzipFile("Incorrect length of data produced")
             pos = _ZEROS.match(view, end + 8).end()  # type: ignore[union-attr, call-overload]
         return sink.value()
+
+
+def _one_call(view: memoryview, limit: int) -> bytes | None:
+    """The commonest payload, one small gzip member and nothing after it, in one bounded call
+    of ISA-L (it checks the header, CRC and size); None for anything else."""
+    inflater = isal_zlib.decompressobj(wbits=_GZIP)
+    try:
+        out = inflater.decompress(view, min(limit, _OUT_CHUNK) + 1)
+    except isal_zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data or len(out) > limit:
+        return None
+    limits.charge(len(out))
+    return out
 
 
 def unzlib(data: bytes | memoryview, limit: int = MAX_INFLATED_BYTES) -> bytes:

@@ -93,6 +93,14 @@ def _zlib_wrapped(data: bytes) -> bool:
 
 async def _read_raw(request: web.Request, limit: int) -> bytes:
     """The body as sent, refused past ``limit`` bytes and when it stops arriving."""
+    content = request.content
+    if content.is_eof() and content.exception() is None:
+        # The usual small body came with the head: nothing to wait for, no timer to set.
+        raw = content.read_nowait(-1)
+        if len(raw) > limit:
+            request[BYTES_IN] = len(raw)
+            raise _too_large(limit)
+        return raw
     loop = asyncio.get_running_loop()
     deadline = loop.time() + BODY_TOTAL_SECONDS
     parts: list[bytes] = []

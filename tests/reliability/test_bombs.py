@@ -126,7 +126,7 @@ async def test_a_large_operation_waits_for_the_gate_and_gives_up_with_busy(
     pipeline = Pipeline(codec=GzipCodec(), codec_label="gzip")
     large = bomb_payload(40 * MIB)  # past LARGE_OPERATION_BYTES: needs the gate
     small = bomb_payload(2 * MIB)
-    async with limits.operation_budget(None) as other:
+    with limits.operation_budget(None) as other:
         await limits.hold_gate(other)  # another large operation is running
         outcomes = await pipeline.decode([small, large])
         assert errors(outcomes) == [None, "busy"]

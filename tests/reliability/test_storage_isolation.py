@@ -15,7 +15,6 @@ S3 is moto's server on loopback, through the SDK's own driver; stores are real d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from inspector.server.app import reload_app
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
 from inspector.storage.s3 import S3Store
+from tests.reliability.netfaults import _Server
 from tests.server.helpers import assert_error, post, toml_path
 from tests.support.ports import LOOPBACK
 from tests.support.s3 import REGION, MotoS3, sdk_s3_driver
@@ -43,40 +43,26 @@ from tests.support.s3 import REGION, MotoS3, sdk_s3_driver
 BLOB = Payload(metadata={"encoding": b"json/plain"}, data=b'"only profile A may read this"')
 
 
-class Relay:
+class Relay(_Server):
     """A loopback TCP relay to moto that keeps every byte clients send through it."""
 
     def __init__(self, upstream_port: int) -> None:
+        super().__init__()
         self.upstream_port = upstream_port
         self.sent = bytearray()
         self.connections = 0
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._server: asyncio.AbstractServer | None = None
-        self.url = ""
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, LOOPBACK, 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.url = f"http://{LOOPBACK}:{port}"
 
     def saw(self, text: str) -> bool:
         return text.encode() in self.sent
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            up_reader, up_writer = await asyncio.open_connection(LOOPBACK, self.upstream_port)
-            await asyncio.gather(
-                self._pipe(reader, up_writer, record=True),
-                self._pipe(up_reader, writer, record=False),
-                return_exceptions=True,
-            )
-        finally:
-            writer.close()
-            self._tasks.discard(task)
+        up_reader, up_writer = await asyncio.open_connection(LOOPBACK, self.upstream_port)
+        await asyncio.gather(
+            self._pipe(reader, up_writer, record=True),
+            self._pipe(up_reader, writer, record=False),
+            return_exceptions=True,
+        )
 
     async def _pipe(
         self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, *, record: bool
@@ -90,26 +76,13 @@ class Relay:
         finally:
             sink.close()
 
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(BaseException):
-                await asyncio.wait_for(task, 5)
-
 
 @pytest.fixture
 async def relay(moto_s3: MotoS3) -> AsyncIterator[Relay]:
     if not moto_s3.running:
         moto_s3.start()
-    running = Relay(moto_s3.port)
-    await running.start()
-    try:
+    async with Relay(moto_s3.port) as running:
         yield running
-    finally:
-        await running.close()
 
 
 async def _put_s3(moto_s3: MotoS3, bucket: str, payload: Payload) -> Payload:

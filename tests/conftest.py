@@ -1,5 +1,6 @@
-"""Shared fixtures: thin wrappers around ``tests/support`` (see DESIGN.md "Tests use real
-parts"). The logic lives in plain modules so benchmarks and scripts can reuse it.
+"""Shared fixtures: thin wrappers around ``tests/support`` (tests use real parts: the SDK,
+moto, the temporal CLI, Chromium). The logic lives in plain modules so benchmarks and scripts
+can reuse it.
 
 - ``moto_s3`` (session) → ``MotoS3``: moto's S3 server on 127.0.0.1, fake AWS credentials
   in ``os.environ`` while it lives. ``with moto_s3.stopped(): ...`` for outages.

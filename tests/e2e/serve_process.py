@@ -1,9 +1,10 @@
 """``payload-inspector serve`` as a real subprocess, the way a user (or the Web UI) meets it.
 
-The command-line contract (DESIGN.md "Command line") is what this relies on: ``--port 0``
-picks a free port, the first stdout line is ``listening on http://HOST:PORT``, and the
-request log is JSON lines on stderr. Reading that log is how the tests see what the server
-answered to the browser (statuses, errors) without trusting the browser's account of it.
+The command-line contract (the README's "Use it from the Temporal Web UI and CLI") is what
+this relies on: ``--port 0`` picks a free port, the first stdout line is
+``listening on http://HOST:PORT``, and the request log is JSON lines on stderr. Reading that
+log is how the tests see what the server answered to the browser (statuses, errors) without
+trusting the browser's account of it.
 """
 
 from __future__ import annotations

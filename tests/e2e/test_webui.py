@@ -54,7 +54,7 @@ def _open_decoded(page: Page, stack: WebUIStack, ns: E2ENamespace) -> WorkflowPa
 
 
 def _assert_sent_like_the_web_ui(traffic: CodecTraffic, namespace: str) -> None:
-    """DESIGN.md "HTTP": POST, ?preserveStorageRefs=true, JSON, X-Namespace — answered 200."""
+    """What the Web UI sends: POST, ?preserveStorageRefs=true, JSON, X-Namespace — answered 200."""
     assert traffic.calls, "the Web UI never called the codec server"
     for call in traffic.calls:
         assert call.method == "POST", call

@@ -1,4 +1,4 @@
-"""Faults through a real ``payload-inspector serve``, each with the status DESIGN.md gives.
+"""Faults through a real ``payload-inspector serve``, each with the status the README gives.
 
 One server runs every fault profile (python drivers from ``tests/reliability/drivers.py``,
 our filesystem store, the SDK's S3 driver on moto directly and behind misbehaving proxies);

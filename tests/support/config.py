@@ -1,4 +1,4 @@
-"""Write inspector config files for tests from plain dicts (DESIGN.md's keys)."""
+"""Write inspector config files for tests from plain dicts (the README's keys)."""
 
 from __future__ import annotations
 

@@ -196,7 +196,7 @@ class HistoryRun:
     expected: ExpectedValues
     data_converter: DataConverter
     converter_factory: ConverterFactory | None = None
-    # The inspector profile that reads this history (DESIGN.md config keys), when known.
+    # The inspector profile that reads this history (the README's config keys), when known.
     profile: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     # -- navigation --

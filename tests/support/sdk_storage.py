@@ -1,7 +1,7 @@
 """Reference storage for the SDK side of differential tests.
 
 ``SdkFilesystemDriver`` is an independent implementation of our filesystem wire format
-(DESIGN.md "Storage drivers"), written without ``inspector.storage``, so the SDK's own
+(``inspector/storage/filesystem.py``), written without ``inspector.storage``, so the SDK's own
 ``ExternalStorage`` can write references our code must read (and read what ours writes):
 
 - blob = the serialized ``Payload`` bytes, at ``<path>/sha256/<first two hex>/<hex>``
@@ -10,7 +10,7 @@
 - driver name ``local.filesystem`` unless told otherwise.
 
 ``marked_references()`` switches the SDK (1.35) to *write* codec-encoded, marked
-references, which it already reads; see DESIGN.md "Pipeline semantics".
+references, which it already reads; see ``inspector/pipeline.py``.
 """
 
 from __future__ import annotations

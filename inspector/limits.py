@@ -78,14 +78,12 @@ class Budget:
     def take(self, amount: int, allowance: int | None) -> None:
         """Count ``amount`` more bytes; raises past the limit or the run's allowance."""
         with self._lock:
-            self.used += amount
-            used = self.used
-        if self.limit is not None and used > self.limit:
-            self.give_back(amount)
-            raise DecodedBytesLimitError(self.limit)
-        if allowance is not None and used > allowance and not self.holds_gate:
-            self.give_back(amount)
-            raise AllowanceExceeded
+            used = self.used + amount
+            if self.limit is not None and used > self.limit:
+                raise DecodedBytesLimitError(self.limit)
+            if allowance is not None and used > allowance and not self.holds_gate:
+                raise AllowanceExceeded
+            self.used = used
 
     def give_back(self, amount: int) -> None:
         with self._lock:

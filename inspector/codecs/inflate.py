@@ -48,28 +48,49 @@ def gunzip(data: bytes | memoryview, limit: int = MAX_INFLATED_BYTES) -> bytes:
     whole = _one_call(view, limit)
     if whole is not None:
         return whole
-    with _Sink(limit) as sink:
-        try:  # one member and nothing after it: ISA-L reads it all
-            end, complete = _counted(isal_zlib, view, 0, _GZIP, sink)
-            if complete and end == len(view):
-                return sink.value()
-        except isal_zlib.error:
-            pass
-        sink.rewind(0)  # anything else: member by member, as gzip.decompress reads it
+    with _Sink(limit) as sink:  # anything else: member by member, as gzip.decompress reads it
         pos: int | None = 0
         while (pos := _skip_gzip_header(view, pos)) is not None:
-            start = sink.size
-            end, complete = _inflate_stream(view, pos, _RAW, sink)
-            trailer = view[end : end + 8]
-            if not complete or len(trailer) < 8:
-                raise EOFError(_GZIP_EOF)
-            crc, size = struct.unpack("<II", trailer)
-            if crc != sink.crc32(start):
-                raise BadGzipFile("CRC check failed")
-            if size != (sink.size - start) & 0xFFFFFFFF:
-                raise BadGzipFile("Incorrect length of data produced")
-            pos = _ZEROS.match(view, end + 8).end()  # type: ignore[union-attr, call-overload]
+            end = _gzip_member(view, pos, sink)
+            pos = _ZEROS.match(view, end).end()  # type: ignore[union-attr, call-overload]
         return sink.value()
+
+
+def _gzip_member(view: memoryview, pos: int, sink: _Sink) -> int:
+    """Inflate the member whose deflate data starts at ``pos``; returns where it ends.
+
+    ISA-L first. Anything amiss — an error, a cut, a trailer that does not match (ISA-L lets
+    through some damage zlib calls invalid) — and zlib inflates the member again, so the
+    verdict is the standard library's, in its words.
+    """
+    start = sink.size
+    try:
+        end, complete = _counted(isal_zlib, view, pos, _RAW, sink)
+        if _trailer_error(view, end, complete, sink, start) is None:
+            return end + 8
+    except isal_zlib.error:
+        pass
+    sink.rewind(start)
+    end, complete = _counted(zlib, view, pos, _RAW, sink)
+    error = _trailer_error(view, end, complete, sink, start)
+    if error is not None:
+        raise error
+    return end + 8
+
+
+def _trailer_error(
+    view: memoryview, end: int, complete: bool, sink: _Sink, start: int
+) -> Exception | None:
+    """What ``gzip.decompress`` says of a member whose deflate data ended at ``end``."""
+    trailer = view[end : end + 8]
+    if not complete or len(trailer) < 8:
+        return EOFError(_GZIP_EOF)
+    crc, size = struct.unpack("<II", trailer)
+    if crc != sink.crc32(start):
+        return BadGzipFile("CRC check failed")
+    if size != (sink.size - start) & 0xFFFFFFFF:
+        return BadGzipFile("Incorrect length of data produced")
+    return None
 
 
 def _one_call(view: memoryview, limit: int) -> bytes | None:
@@ -148,14 +169,18 @@ class _Sink:
 def _inflate_stream(view: memoryview, start: int, wbits: int, sink: _Sink) -> tuple[int, bool]:
     """Inflate the stream at ``start``; returns where it ended and whether it was complete.
 
-    ISA-L first; if it refuses the stream, the standard library inflates it again, so the
-    error (or the result, where ISA-L is stricter) is the standard library's.
+    ISA-L first; if it refuses the stream or finds it cut short, the standard library
+    inflates it again, so the error (where damaged data reads as truncated to one library and
+    as invalid to the other, or where ISA-L is stricter) is the standard library's.
     """
     mark = sink.size
     try:
-        return _counted(isal_zlib, view, start, wbits, sink)
+        end, complete = _counted(isal_zlib, view, start, wbits, sink)
+        if complete:
+            return end, True
     except isal_zlib.error:
-        sink.rewind(mark)
+        pass
+    sink.rewind(mark)
     return _counted(zlib, view, start, wbits, sink)
 
 

@@ -7,8 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from inspector import __version__
-
-VIEWS = ("decoded", "refs", "download", "raw")
+from inspector.views import VIEWS
 
 
 def _profile_options(p: argparse.ArgumentParser) -> None:
@@ -68,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(args_list)  # argparse exits 2 with one usage line on bad usage
     command = args.command or "gui"
     if command == "decode":
-        from inspector.decode_command import DecodeRequest, run_decode
+        from inspector.commands.decode import DecodeRequest, run_decode
 
         return run_decode(
             DecodeRequest(
@@ -82,13 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     if command == "serve":
-        from inspector.server.command import run_serve
+        from inspector.commands.serve import run_serve
 
         return run_serve(
             config=args.config, host=args.host, port=args.port, allow_origins=args.allow_origin
         )
     if command == "screenshot":
-        from inspector.gui.screenshot_command import run_screenshot
+        from inspector.commands.screenshot import run_screenshot
 
         return run_screenshot(
             file=args.file,

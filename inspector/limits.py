@@ -28,6 +28,8 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from inspector.errors import InspectorError
+
 MIB = 1024 * 1024
 DEFAULT_MAX_DECODED_BYTES = 512 * MIB
 INLINE_ALLOWANCE = 1 * MIB  # about a millisecond of inflating: fine on the event loop
@@ -36,7 +38,7 @@ LARGE_SLOTS = 1
 GATE_TIMEOUT_SECONDS = 60.0
 
 
-class InflateLimitError(zlib.error):
+class InflateLimitError(InspectorError, zlib.error):
     """The data inflates to more than the limit (a ``zlib.error``, so the codecs report it
     like any other refusal to inflate)."""
 
@@ -62,7 +64,7 @@ class AllowanceExceeded(BaseException):
     """
 
 
-class GateBusy(Exception):
+class GateBusy(InspectorError):
     """No slot of the gate became free in time: other large operations are running."""
 
 

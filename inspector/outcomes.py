@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from temporalio.api.common.v1 import Payload
 
+from inspector.errors import InspectorError
+
 
 class ErrorKind(enum.Enum):
     """Why a payload failed; each kind has one HTTP status (see ``http_status``)."""
@@ -100,7 +102,7 @@ class Outcome:
         return self.error is None
 
 
-class PipelineError(Exception):
+class PipelineError(InspectorError):
     """Raised by the strict helpers when any payload failed; carries the first failure."""
 
     def __init__(self, index: int, error: PayloadError) -> None:

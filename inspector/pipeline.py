@@ -23,6 +23,7 @@ from temporalio.converter import (
 
 from inspector import limits
 from inspector.codecs.cpu import is_cpu_codec
+from inspector.errors import first_line
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, PipelineError, Stage
 from inspector.references import (
     REFERENCE_MARKER_KEY,
@@ -327,7 +328,7 @@ class Pipeline:
         except StorageError as e:
             raise _Failed(PayloadError(e.kind, stage, name, str(e))) from None
         except Exception as e:  # a plugin driver may raise anything; say what, keep going
-            message = f"{_first_line(e)}{note}"
+            message = f"{first_line(e)}{note}"
             raise _Failed(PayloadError(ErrorKind.UNREACHABLE, stage, name, message)) from None
 
     async def _offload(self, payload: Payload) -> Payload:
@@ -550,7 +551,7 @@ def _verify_hash(driver: str, ref: Reference, payload: Payload) -> None:
 def _codec_error(error: Exception, stage: Stage, label: str) -> PayloadError:
     component = getattr(error, "codec", None) or label
     kind = ErrorKind.BUSY if isinstance(error, limits.GateBusy) else ErrorKind.CODEC
-    return PayloadError(kind, stage, str(component), _first_line(error))
+    return PayloadError(kind, stage, str(component), first_line(error))
 
 
 def _count_retrieved(driver: str, payload: Payload) -> None:
@@ -569,8 +570,3 @@ def _count_retrieved(driver: str, payload: Payload) -> None:
 def _key_note(ref: Reference) -> str:
     key = ref.claim.get("key")
     return f" [key={key}]" if key else ""
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return (lines[0] if lines else type(error).__name__)[:300]

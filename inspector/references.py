@@ -16,6 +16,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.api.sdk.v1 import ExternalStorageReference
 from temporalio.converter import JSONProtoPayloadConverter
 
+from inspector.errors import InspectorError
+
 REFERENCE_ENCODING = b"json/protobuf"
 REFERENCE_MESSAGE_TYPE = ExternalStorageReference.DESCRIPTOR.full_name.encode()
 LEGACY_REFERENCE_ENCODING = b"json/external-storage-reference"
@@ -39,7 +41,7 @@ class Reference:
         return (self.driver_name, tuple(sorted(self.claim.items())))
 
 
-class ReferenceFormatError(ValueError):
+class ReferenceFormatError(InspectorError, ValueError):
     """A payload that says it is a reference but whose claim cannot be read."""
 
 

@@ -15,9 +15,9 @@ from inspector.codecs import (
     ZlibCodec,
     load_python_codec,
 )
+from inspector.config import CodecSpec, ConfigError, Profile, StorageSpec
 from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.pipeline import Pipeline
-from inspector.profiles import CodecSpec, ConfigError, Profile, StorageSpec
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
 from inspector.storage.plugin import DriverConfigError, load_python_driver

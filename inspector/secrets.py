@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from inspector.errors import InspectorError
 
-class SecretError(ValueError):
+
+class SecretError(InspectorError, ValueError):
     """A secret could not be resolved; the message names the reference, never its value."""
 
 

@@ -213,7 +213,7 @@ def plugin_document(sample: Path, directory: Path) -> int:
     )
     sys.path.insert(0, str(directory))
     sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
-    from inspector.payload_json import parse_document, payload_to_json
+    from inspector.documents import parse_document, payload_to_json
 
     codec = importlib.import_module("smoke_plugin").Reversed()
     doc = parse_document(sample.read_bytes(), sample.name)

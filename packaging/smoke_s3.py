@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from smoke_checks import same_output  # noqa: E402  (packaging/, the script's own dir)
 
-from inspector.payload_json import parse_document, payload_to_json  # noqa: E402
-from inspector.profiles import parse_config  # noqa: E402
+from inspector.config import parse_config  # noqa: E402
+from inspector.documents import parse_document, payload_to_json  # noqa: E402
 from inspector.runtime import build_pipeline  # noqa: E402
 from tests.support.s3 import MotoS3  # noqa: E402
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from inspector.errors import InspectorError
 from inspector.outcomes import ErrorKind
 
 
-class CodecError(Exception):
+class CodecError(InspectorError):
     """A codec could not encode or decode a payload (corrupt data, wrong key, remote refusal).
 
     ``codec`` is the codec's display name (never a key or credential), so the pipeline can say
@@ -20,7 +21,7 @@ class CodecError(Exception):
         self.codec = codec
 
 
-class CodecConfigError(ValueError):
+class CodecConfigError(InspectorError, ValueError):
     """A codec cannot be built from its configuration (bad key size, bad factory, bad URL).
 
     A ``ValueError`` so profile loading can treat it like any other invalid setting.

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetrics, QImage, QP
 from PySide6.QtWidgets import QWidget
 
 from inspector import __version__, atomic_write
+from inspector.errors import InspectorError
 
 APP_NAME = "Payload Inspector"
 PADDING = 10
@@ -50,7 +51,7 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class ScreenshotError(Exception):
+class ScreenshotError(InspectorError):
     """The PNG could not be written (one line, names the file)."""
 
 

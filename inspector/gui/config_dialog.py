@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.profiles import CONFIG_ENV
+from inspector.config import CONFIG_ENV
 
 from .session import PipelineSession
 

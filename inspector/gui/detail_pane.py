@@ -37,6 +37,7 @@ from inspector.references import (
     parse_reference,
     stored_size,
 )
+from inspector.views import VIEWS, View
 
 from .code_view import CodeView, monospace_font
 from .payload_model import PayloadRow
@@ -44,7 +45,6 @@ from .payload_view import (
     FOLD_BYTES,
     HEX_PAGE,
     SHOW_ALL_BYTES,
-    VIEW_LABELS,
     ValueView,
     cut_text,
     encoding_of,
@@ -330,7 +330,7 @@ class DetailPane(QWidget):
     # -- parts -------------------------------------------------------------------------
     def _show_header(self, entry: DetailEntry) -> None:
         raw, shown = entry.raw, entry.shown
-        parts = [f"View: {VIEW_LABELS.get(entry.view, entry.view)}"]
+        parts = [f"View: {View(entry.view).label if entry.view in VIEWS else entry.view}"]
         if shown is not None and entry.error is None:
             before, after = encoding_of(raw), encoding_of(shown)
             parts.append(before if before == after else f"{before} → {after}")

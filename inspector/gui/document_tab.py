@@ -1,6 +1,6 @@
 """One open document: its payload list, the selected payload's detail, and the view runs.
 
-Every view goes through ``decode_command.transform_document`` (the CLI's code) on the
+Every view goes through ``views.transform_document`` (the CLI's code too) on the
 session's pipeline, in chunks so progress shows and Esc cancels between chunks; a newer
 run (another view, another profile) cancels the stale one.
 """
@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 from temporalio.api.common.v1 import Payload
 
 from inspector import atomic_write
-from inspector.decode_command import transform_document
+from inspector.config import ConfigError
+from inspector.documents import Document, DocumentError, write_document
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
-from inspector.payload_json import Document, DocumentError, write_document
 from inspector.pipeline import Pipeline
-from inspector.profiles import ConfigError
 from inspector.references import is_reference
+from inspector.views import View, transform_document
 
 from . import collector
 from .detail_pane import INLINE_RENDER_BYTES, DetailEntry, DetailPane
@@ -65,7 +65,7 @@ from .payload_model import (
     build_rows,
     is_dark,
 )
-from .payload_view import VIEW_LABELS, human_size, value_text, value_view
+from .payload_view import human_size, value_text, value_view
 from .results import ViewResults
 from .session import PipelineSession
 from .source_editor import SourceEditor
@@ -463,7 +463,7 @@ class DocumentTab(QWidget):
                 self._fit_columns(rows)
                 self._after_results()
 
-        label = f"{VIEW_LABELS[view]} · {loaded.name}"
+        label = f"{View(view).label} · {loaded.name}"
         self.runner.start(f"{self.key}:view", label, work)
 
     def _after_results(self) -> None:

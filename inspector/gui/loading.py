@@ -22,7 +22,7 @@ from typing import Any
 
 from temporalio.api.common.v1 import Payload
 
-from inspector.payload_json import (
+from inspector.documents import (
     Document,
     DocumentError,
     FoundPayload,
@@ -30,6 +30,7 @@ from inspector.payload_json import (
     parse_document,
     payload_from_json,
 )
+from inspector.errors import InspectorError
 
 from . import collector
 
@@ -50,11 +51,11 @@ class LoadedDocument:
     size: int
 
 
-class ReadError(Exception):
+class ReadError(InspectorError):
     """The file could not be read (one line, names the file)."""
 
 
-class BadDocument(Exception):
+class BadDocument(InspectorError):
     """The document did not parse; ``data`` is its bytes when they were kept for the editor."""
 
     def __init__(self, error: DocumentError, data: bytes | None) -> None:

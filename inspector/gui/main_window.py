@@ -34,27 +34,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.views import VIEWS, View
+
 from .about_dialog import AboutDialog
 from .audit import AuditCaption, ScreenshotError, render, save_png, utc_now
 from .config_dialog import ConfigDialog
 from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
-from .payload_view import VIEW_LABELS
 from .resources import Sample, app_icon
 from .server_panel import ServerPanel
 from .session import PipelineSession
 from .settings import AppSettings
 from .start_page import StartPage
 from .tasks import Progress, TaskRunner
-
-VIEW_ORDER = ("decoded", "refs", "download", "raw")
-VIEW_TIPS = {
-    "decoded": "What the workflow saw: codecs decoded, references retrieved",
-    "refs": "Codecs decoded, storage references kept as references (the Web UI's view)",
-    "download": "Each reference's content; every other payload as it is",
-    "raw": "The payloads exactly as the document has them",
-}
 
 
 class MainWindow(QMainWindow):
@@ -200,12 +193,12 @@ class MainWindow(QMainWindow):
         self.view_group = QActionGroup(self)
         self.view_group.setExclusive(True)
         self.view_actions: dict[str, QAction] = {}
-        for n, view in enumerate(VIEW_ORDER, start=1):
+        for n, view in enumerate(View, start=1):
             action = self._action(
-                VIEW_LABELS[view], lambda _=False, v=view: self.set_view(v), f"Ctrl+{n}"
+                view.label, lambda _=False, v=view.value: self.set_view(v), f"Ctrl+{n}"
             )
             action.setCheckable(True)
-            action.setToolTip(f"{VIEW_TIPS[view]} (Ctrl+{n})")
+            action.setToolTip(f"{view.tip} (Ctrl+{n})")
             self.view_group.addAction(action)
             self.view_actions[view] = action
         self.view_actions[self.view].setChecked(True)
@@ -443,7 +436,7 @@ class MainWindow(QMainWindow):
     # -- views and profiles ------------------------------------------------------------
     def set_view(self, view: str) -> None:
         """Switch every document to ``view``; the current one re-runs now, others when shown."""
-        if view not in VIEW_ORDER:
+        if view not in VIEWS:
             raise ValueError(f"unknown view {view!r}")
         self.view = view
         self.view_actions[view].setChecked(True)
@@ -551,7 +544,7 @@ class MainWindow(QMainWindow):
             if row is not None:
                 location = f"{row.label} ({row.pointer or '/'})"
         return AuditCaption(
-            view=VIEW_LABELS[self.view],
+            view=View(self.view).label,
             profile=self.session.profile_label,
             source=source,
             sha256=digest,

@@ -24,8 +24,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from inspector.documents import Document
 from inspector.outcomes import Outcome
-from inspector.payload_json import Document
 from inspector.references import is_reference, stored_size
 
 from .payload_view import encoding_of, human_size

@@ -14,15 +14,9 @@ from typing import Any
 
 from temporalio.api.common.v1 import Payload
 
-from inspector.payload_json import payload_to_json
+from inspector.documents import payload_to_json
 from inspector.references import REFERENCE_MARKER_KEY, is_marked, is_plain_reference
 
-VIEW_LABELS = {
-    "decoded": "Decoded",
-    "refs": "References preserved",
-    "download": "Downloaded",
-    "raw": "Raw",
-}
 FOLD_BYTES = 256 * 1024  # data larger than this opens folded
 SHOW_ALL_BYTES = 4 * 1024 * 1024  # text larger than this is cut until "Show all"
 FOLD_DEPTH = 3

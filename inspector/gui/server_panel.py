@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.profiles import Config
+from inspector.config import Config
 from inspector.server.request_log import RequestLog, RequestRecord
 from inspector.server.runner import CodecServer, ServerStartError
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from inspector.pipeline import Pipeline
-from inspector.profiles import (
+from inspector.config import (
     Config,
     ConfigError,
     Profile,
@@ -23,6 +22,7 @@ from inspector.profiles import (
     embedded_default,
     load_config,
 )
+from inspector.pipeline import Pipeline
 from inspector.runtime import build_pipeline
 from inspector.storage.cache import BlobCache
 

@@ -16,12 +16,12 @@ from typing import Any, Protocol
 import platformdirs
 from PySide6.QtCore import QByteArray, QSettings
 
-from inspector.profiles import APP_NAME, DEFAULT_ORIGINS
+from inspector.config import APP_NAME, DEFAULT_ORIGINS
+from inspector.views import VIEWS
 
 from .settings_store import JsonFileStore
 
 MAX_RECENT = 10
-VIEWS = ("decoded", "refs", "download", "raw")
 
 
 class _Store(Protocol):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from inspector.payload_json import DocumentError
+from inspector.documents import DocumentError
 
 from .code_view import monospace_font
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from aiohttp import web
 
+from inspector.config import Config, ConfigError
 from inspector.pipeline import Pipeline
-from inspector.profiles import Config, ConfigError
 from inspector.server.connections import HANDLER_ARGS
 from inspector.server.pipelines import PipelineRegistry
 from inspector.server.request_log import RequestLog, log_middleware

@@ -24,6 +24,7 @@ import pybase64
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
+from inspector.errors import first_line
 from inspector.server.errors import ApiError
 
 # proto3 JSON bytes: standard or URL-safe alphabet, padding optional.
@@ -44,7 +45,7 @@ def parse_payloads(body: bytes) -> list[Payload]:
     except RecursionError:
         raise ApiError(400, "body is not a Payloads document: JSON nested too deeply") from None
     except ValueError as e:  # e.g. an integer over Python's digit limit
-        raise ApiError(400, f"body is not usable JSON: {_first_line(e)}") from None
+        raise ApiError(400, f"body is not usable JSON: {first_line(e)}") from None
     if not isinstance(document, dict):
         raise ApiError(400, _SHAPE)
     unknown = sorted(set(document) - {"payloads"})
@@ -130,11 +131,6 @@ def _base64(value: Any, index: int, metadata_key: str | None) -> bytes:
 
 def _bad(index: int, reason: str) -> ApiError:
     return ApiError(400, f"payload {index}: {reason}", index=index, stage="input")
-
-
-def _first_line(error: BaseException) -> str:
-    lines = str(error).strip().splitlines()
-    return lines[0][:200] if lines else ""
 
 
 def _quoted(name: str) -> str:

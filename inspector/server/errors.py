@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from inspector.errors import InspectorError
 from inspector.outcomes import PayloadError
 
 
 @dataclass
-class ApiError(Exception):
+class ApiError(InspectorError):
     """Raised by handlers; the middleware turns it into the JSON error response."""
 
     status: int

@@ -17,8 +17,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from inspector.config import Config, Profile
 from inspector.pipeline import Pipeline
-from inspector.profiles import Config, Profile
 from inspector.runtime import build_pipeline
 from inspector.storage.cache import BlobCache
 

@@ -17,8 +17,8 @@ from aiohttp import web
 from temporalio.api.common.v1 import Payload
 
 from inspector import __version__
+from inspector.config import ConfigError
 from inspector.outcomes import Outcome
-from inspector.profiles import ConfigError
 from inspector.server.body import parse_payloads, write_payloads
 from inspector.server.errors import ApiError
 from inspector.server.openapi import OPENAPI_PATH, spec_json

@@ -17,7 +17,8 @@ from dataclasses import replace
 
 from aiohttp import web
 
-from inspector.profiles import Config, ConfigError
+from inspector.config import Config, ConfigError
+from inspector.errors import InspectorError
 from inspector.server.app import LIVE, create_app, reload_app
 from inspector.server.connections import ConnectionGuard, GuardedSite
 from inspector.server.request_log import RequestLog
@@ -27,7 +28,7 @@ BACKLOG = 512
 SHUTDOWN_TIMEOUT = 10.0  # how long stop() lets in-flight requests finish
 
 
-class ServerStartError(Exception):
+class ServerStartError(InspectorError):
     """The server could not start; the message is one line for people (no traceback)."""
 
 

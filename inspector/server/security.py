@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from inspector.profiles import ServerConfig
+from inspector.config import ServerConfig
+from inspector.errors import InspectorError
 from inspector.server.errors import ApiError, error_response
 from inspector.server.request_log import ERROR
 
@@ -30,7 +31,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
-class OriginError(ValueError):
+class OriginError(InspectorError, ValueError):
     """A configured origin that is not ``scheme://host[:port]`` (or is ``*``)."""
 
 

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+from inspector.errors import InspectorError
+
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # a FIFO swapped in at the last moment cannot block
 _DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -28,7 +30,7 @@ _LINK_ERRORS = {errno.ELOOP, getattr(errno, "EMLINK", errno.ELOOP)}
 _ModeTest = Callable[[int], bool]
 
 
-class Untrusted(Exception):
+class Untrusted(InspectorError):
     """An entry that must not be read: ``what`` (relative to the root) and why, nothing more."""
 
     def __init__(self, what: str, why: str) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from inspector.errors import InspectorError
 from inspector.outcomes import ErrorKind, one_line
 
 
-class StorageError(Exception):
+class StorageError(InspectorError):
     """A storage call failed; ``kind`` tells the pipeline (and so the HTTP status) why."""
 
     kind: ErrorKind = ErrorKind.UNREACHABLE

@@ -6,8 +6,10 @@ import importlib
 
 from temporalio.converter import StorageDriver
 
+from inspector.errors import InspectorError
 
-class DriverConfigError(ValueError):
+
+class DriverConfigError(InspectorError, ValueError):
     """The factory could not be loaded or did not give a StorageDriver."""
 
 

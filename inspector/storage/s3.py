@@ -27,6 +27,7 @@ from temporalio.converter import (
     StorageDriverStoreContext,
 )
 
+from inspector.errors import first_line
 from inspector.outcomes import one_line
 from inspector.storage.errors import (
     BadClaim,
@@ -123,7 +124,7 @@ class S3Store(StorageDriver):
                     key,
                     "integrity check failed: the object's sha256 does not match the claim",
                 ) from None
-            raise BadClaim(self._name, key, _first_line(e)) from None
+            raise BadClaim(self._name, key, first_line(e)) from None
 
     def _check_claim(self, claim: StorageDriverClaim) -> None:
         """Refuse a claim this profile may not read, before anything is sent to S3."""
@@ -148,7 +149,7 @@ class S3Store(StorageDriver):
                 what = "bucket" if code == "NoSuchBucket" else "object"
                 return BlobMissing(self._name, key, f"{what} not found in bucket {self.bucket}")
             return StoreUnreachable(self._name, key, f"S3 refused the request ({code})")
-        reason = _first_line(cause) if cause else _first_line(error)
+        reason = first_line(cause) if cause else first_line(error)
         return StoreUnreachable(self._name, key, f"S3 unreachable: {reason}")
 
     async def aclose(self) -> None:
@@ -158,8 +159,3 @@ class S3Store(StorageDriver):
                 await self._stack.aclose()
             self._stack = None
             self._driver = None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return (text[0] if text else type(error).__name__)[:300]

@@ -13,12 +13,12 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.converter import DataConverter
 
 from inspector.codecs import GzipCodec
+from inspector.documents import parse_document
 from inspector.gui import results
 from inspector.gui.document_tab import DocumentTab
 from inspector.gui.loading import BadDocument, parse_bytes, parse_owned
 from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.results import ViewResults
-from inspector.payload_json import parse_document
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
 
 COUNT = 12

@@ -9,10 +9,10 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
+from inspector.documents import DocumentKind
 from inspector.gui.document_tab import DocumentTab
 from inspector.gui.resources import SAMPLES_DIR, samples
 from inspector.gui.settings import AppSettings
-from inspector.payload_json import DocumentKind
 from tests.gui.conftest import Runner, WindowFactory, settle
 
 PAYLOADS = json.loads((SAMPLES_DIR / "payloads.json").read_text())

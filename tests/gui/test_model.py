@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from temporalio.api.common.v1 import Payload
 
+from inspector.documents import parse_document, payload_to_json
 from inspector.gui.payload_model import (
     BADGE_ROLE,
     COL_SIZE,
@@ -31,7 +32,6 @@ from inspector.gui.payload_view import (
 from inspector.gui.settings import MAX_RECENT, AppSettings, ServerPrefs
 from inspector.gui.tasks import Progress, TaskRunner
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
-from inspector.payload_json import parse_document, payload_to_json
 from inspector.references import Reference, make_reference_payload
 from tests.gui.conftest import Runner
 

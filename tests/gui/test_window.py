@@ -9,12 +9,12 @@ from pathlib import Path
 from PySide6.QtGui import QAction, QColor, QGuiApplication, QPalette, QTextDocument
 from PySide6.QtWidgets import QMenu
 
+from inspector.documents import payload_to_json
 from inspector.gui.about_dialog import AboutDialog
 from inspector.gui.config_dialog import ConfigDialog
 from inspector.gui.json_highlighter import JsonHighlighter
 from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.settings import AppSettings
-from inspector.payload_json import payload_to_json
 from inspector.references import Reference, make_reference_payload
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
 from tests.gui.slow_storage import NAME as SLOW

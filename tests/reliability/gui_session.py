@@ -26,8 +26,6 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-VIEWS = ("decoded", "refs", "download", "raw")
-
 
 def session(config: Path, document: Path, out: Path, settings_path: Path) -> dict[str, Any]:
     import qasync
@@ -35,6 +33,7 @@ def session(config: Path, document: Path, out: Path, settings_path: Path) -> dic
     from inspector.gui.app import create_application
     from inspector.gui.main_window import MainWindow
     from inspector.gui.settings import AppSettings
+    from inspector.views import VIEWS
 
     app = create_application()
     loop = qasync.QEventLoop(app)

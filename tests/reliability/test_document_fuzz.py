@@ -18,8 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from temporalio.api.common.v1 import Payload
 
-from inspector.gui.loading import parse_fast
-from inspector.payload_json import (
+from inspector.documents import (
     Document,
     DocumentError,
     parse_document,
@@ -28,6 +27,7 @@ from inspector.payload_json import (
     render_readable,
     write_document,
 )
+from inspector.gui.loading import parse_fast
 from inspector.server.body import parse_payloads
 from inspector.server.errors import ApiError
 from tests.reliability.fuzzing import base64_garbage, bounded, json_values, payloads

@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import StorageDriverClaim, StorageDriverRetrieveContext
 
+from inspector.config import parse_config
 from inspector.outcomes import ErrorKind, Stage
 from inspector.pipeline import Pipeline
-from inspector.profiles import parse_config
 from inspector.references import Reference, make_reference_payload
 from inspector.server import RequestLog, create_app
 from inspector.storage import filesystem

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient
 from temporalio.api.common.v1 import Payload
 
 from inspector.codecs import CodecError, RemoteCodec
-from inspector.payload_json import DocumentError, parse_document
-from inspector.profiles import ConfigError, parse_config
+from inspector.config import ConfigError, parse_config
+from inspector.documents import DocumentError, parse_document
 from inspector.references import Reference, make_reference_payload
 from inspector.server import RequestLog, create_app
 from tests.reliability.netfaults import EchoCodecServer

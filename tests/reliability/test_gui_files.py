@@ -18,12 +18,11 @@ from typing import Any
 
 from temporalio.api.common.v1 import Payload
 
-from inspector.profiles import load_config
+from inspector.config import load_config
 from inspector.runtime import build_pipeline
+from inspector.views import VIEWS
 from tests.reliability.processes import run_cli, run_gui_session
 from tests.server.helpers import to_json, toml_path, write_config
-
-VIEWS = ("decoded", "refs", "download", "raw")
 
 
 async def run_module(env: dict[str, str], *args: str) -> dict[str, Any]:

@@ -23,9 +23,9 @@ import pytest_asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspector.profiles import ServerConfig
+from inspector.commands.serve import network_warning
+from inspector.config import ServerConfig
 from inspector.server import CodecServer, security
-from inspector.server.command import network_warning
 from inspector.server.security import SecurityPolicy, host_name
 from tests.reliability.fuzzing import bounded
 from tests.server.helpers import ServeProcess, config_from, serve, toml_path, write_config

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from inspector.profiles import ConfigError, parse_config
+from inspector.config import ConfigError, parse_config
 from inspector.server import RequestLog, create_app
 from tests.reliability.processes import cli_argv
 from tests.server.helpers import REPO_ROOT, assert_error, post, serve_env, toml_path

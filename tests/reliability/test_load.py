@@ -25,7 +25,7 @@ import aiohttp
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from inspector.profiles import load_config
+from inspector.config import load_config
 from inspector.references import is_plain_reference
 from inspector.runtime import build_pipeline
 from tests.server.helpers import serve, to_json, toml_path, write_config

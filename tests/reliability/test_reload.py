@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from inspector.profiles import ConfigError, load_config
+from inspector.commands.serve import reload_config
+from inspector.config import ConfigError, load_config
 from inspector.server import CodecServer
-from inspector.server.command import reload_config
 from tests.reliability.drivers import STORE_ENV
 from tests.server.helpers import (
     ServeProcess,

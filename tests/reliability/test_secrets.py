@@ -22,7 +22,7 @@ from typing import Any
 
 from temporalio.api.common.v1 import Payload
 
-from inspector.profiles import ConfigError, load_config
+from inspector.config import ConfigError, load_config
 from inspector.references import Reference, make_reference_payload, parse_reference
 from tests.reliability.netfaults import EchoCodecServer
 from tests.reliability.processes import run_cli, run_gui_session

@@ -25,9 +25,9 @@ from aiohttp.test_utils import TestClient
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import StorageDriverStoreContext
 
+from inspector.config import ConfigError, parse_config
 from inspector.outcomes import ErrorKind, Outcome
 from inspector.pipeline import Pipeline
-from inspector.profiles import ConfigError, parse_config
 from inspector.references import Reference, make_reference_payload
 from inspector.runtime import build_pipeline
 from inspector.server import RequestLog, create_app

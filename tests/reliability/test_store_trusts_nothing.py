@@ -38,9 +38,9 @@ from aiohttp.test_utils import TestClient
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import StorageDriverClaim, StorageDriverRetrieveContext
 
+from inspector.config import parse_config
 from inspector.outcomes import ErrorKind, Outcome
 from inspector.pipeline import Pipeline
-from inspector.profiles import parse_config
 from inspector.references import Reference, make_reference_payload
 from inspector.server import RequestLog, create_app
 from inspector.storage.errors import StoreUnreachable

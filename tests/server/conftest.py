@@ -13,7 +13,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from temporalio.converter import DataConverter
 
-from inspector.profiles import Config
+from inspector.config import Config
 from inspector.server import RequestLog, create_app
 from tests.server.helpers import config_from, toml_path
 from tests.support.history import sdk_converter

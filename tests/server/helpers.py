@@ -21,7 +21,7 @@ import aiohttp
 from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
-from inspector.profiles import Config, load_config
+from inspector.config import Config, load_config
 from tests.support.processes import communicate_bounded
 
 WEB_UI_ORIGIN = "http://localhost:8233"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from inspector.profiles import Config
+from inspector.commands.serve import network_warning
+from inspector.config import Config
 from inspector.server import CodecServer, RequestLog, RequestRecord, ServerStartError
-from inspector.server.command import network_warning
 from tests.server.conftest import gzip_fs_toml
 from tests.server.helpers import client_session, config_from, toml_path
 

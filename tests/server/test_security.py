@@ -8,7 +8,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from temporalio.converter import DataConverter
 
-from inspector.profiles import Config, ConfigError
+from inspector.config import Config, ConfigError
 from inspector.server import create_app
 from inspector.server.security import host_name, is_loopback, normalize_origin
 from tests.server.conftest import ClientFactory, gzip_fs_toml

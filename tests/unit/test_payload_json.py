@@ -1,4 +1,4 @@
-"""Tests for inspector.payload_json: finding payloads in documents and writing them back.
+"""Tests for inspector.documents: finding payloads in documents and writing them back.
 
 Payloads come from the real SDK's converters and histories from the real protobuf messages
 (serialised with json_format, as the server's JSON is), so the shapes are the real ones.
@@ -34,7 +34,7 @@ from temporalio.converter import (
 )
 from temporalio.exceptions import ApplicationError
 
-from inspector.payload_json import (
+from inspector.documents import (
     Document,
     DocumentError,
     DocumentKind,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from inspector.profiles import (
+from inspector.config import (
     ConfigError,
     embedded_default,
     load_config,

@@ -48,6 +48,8 @@ from temporalio.api.common.v1 import Payload, Payloads, SearchAttributes
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
 
+from inspector.errors import InspectorError
+
 __all__ = [
     "Document",
     "DocumentError",
@@ -105,7 +107,7 @@ class Document:
     source: str
 
 
-class DocumentError(ValueError):
+class DocumentError(InspectorError, ValueError):
     """Bad input; the message names the source and where (line:column or JSON pointer)."""
 
     def __init__(

@@ -1,7 +1,7 @@
 """``payload-inspector screenshot FILE -o OUT.png``: the app's view of FILE, rendered headless.
 
 The same window, view and pipeline as the app, offscreen; the PNG carries the audit
-caption. Exit codes follow ``decode``: 2 for bad input, usage or config (one line on
+caption. Exit codes are the commands' ``ExitCode``: 2 for bad input, usage or config (one line on
 stderr), 3 when payloads failed in the view (named on stderr; the PNG is still written,
 showing the errors), 0 otherwise.
 """
@@ -15,20 +15,14 @@ from pathlib import Path
 
 from PySide6.QtCore import qInstallMessageHandler
 
-from inspector.decode_command import VIEWS
-from inspector.payload_json import DocumentError
-from inspector.profiles import ConfigError, load_config
+from inspector.commands import ExitCode, UsageError, fail
+from inspector.config import load_config
+from inspector.errors import InspectorError
+from inspector.gui.loading import LoadedDocument, ReadError, parse_bytes
+from inspector.views import View
 
-from .audit import ScreenshotError
-from .loading import LoadedDocument, ReadError, parse_bytes
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_DECODE_FAILED = 0, 2, 3
 PROG = "payload-inspector screenshot"
 WINDOW_SIZE = (1440, 900)
-
-
-class _Usage(Exception):
-    """Exit 2 with this one line."""
 
 
 def run_screenshot(
@@ -43,13 +37,15 @@ def run_screenshot(
 ) -> int:
     """Render FILE in VIEW to OUTPUT (PNG); returns the exit code."""
     try:
-        if view not in VIEWS:
-            raise _Usage(f"--view: unknown view {view!r} (allowed: {', '.join(VIEWS)})")
+        try:
+            View.parse(view)
+        except ValueError as e:
+            raise UsageError(f"--view: {e}") from None
         if profile is not None and namespace is not None:
-            raise _Usage("--profile and --namespace exclude each other")
+            raise UsageError("--profile and --namespace exclude each other")
         out = Path(output).expanduser()
         if not out.parent.is_dir():
-            raise _Usage(f"-o {output}: no such directory: {out.parent}")
+            raise UsageError(f"-o {output}: no such directory: {out.parent}")
         loaded_config = load_config(config)
         loaded_config.select(profile=profile, namespace=namespace)
         path = Path(file).expanduser()
@@ -60,16 +56,16 @@ def run_screenshot(
         loaded = parse_bytes(data, path.name, path)
         pointers = [found.location.pointer for found in loaded.doc.payloads]
         if not pointers:
-            raise _Usage(f"{file}: the document holds no payloads")
+            raise UsageError(f"{file}: the document holds no payloads")
         if select is not None and select not in pointers:
-            raise _Usage(
+            raise UsageError(
                 f"--select: no payload at {select!r} in {file} "
                 f"(the first is at {pointers[0] or '/'!r})"
             )
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless unless told
         return _render(loaded, view, out, config, profile, namespace, select or pointers[0])
-    except (_Usage, DocumentError, ConfigError, ReadError, ScreenshotError) as e:
-        return _fail(str(e))
+    except InspectorError as e:
+        return fail(PROG, str(e))
 
 
 def _render(
@@ -84,10 +80,10 @@ def _render(
     # The window stack is imported only once the inputs are known to be good.
     import qasync
 
-    from .app import create_application, quiet_offscreen
-    from .collector import MainThreadCollector
-    from .main_window import MainWindow
-    from .settings import AppSettings
+    from inspector.gui.app import create_application, quiet_offscreen
+    from inspector.gui.collector import MainThreadCollector
+    from inspector.gui.main_window import MainWindow
+    from inspector.gui.settings import AppSettings
 
     previous_handler = qInstallMessageHandler(quiet_offscreen)
     app = create_application()
@@ -115,7 +111,7 @@ def _render(
             where = tab.loaded.doc.payloads[i].location if tab.loaded else None
             label = f"{where.label} ({where.pointer or '/'})" if where else str(i)
             print(f"{PROG}: {label}: {outcome.error.describe()}", file=sys.stderr)
-        return EXIT_DECODE_FAILED if failures else EXIT_OK
+        return ExitCode.DECODE_FAILED if failures else ExitCode.OK
 
     try:
         return loop.run_until_complete(main())
@@ -128,8 +124,3 @@ def _render(
         loop.close()
         asyncio.set_event_loop(None)
         qInstallMessageHandler(previous_handler)
-
-
-def _fail(message: str) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-    return EXIT_BAD_INPUT

@@ -18,6 +18,7 @@ from typing import Any
 
 import platformdirs
 
+from inspector.errors import InspectorError
 from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
@@ -33,7 +34,7 @@ CODEC_TYPES = ("gzip", "zlib", "aes-gcm", "remote", "python")
 DRIVER_TYPES = ("filesystem", "s3", "python")
 
 
-class ConfigError(ValueError):
+class ConfigError(InspectorError, ValueError):
     """The config is wrong; the message names the file and the key."""
 
 

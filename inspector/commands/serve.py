@@ -16,12 +16,12 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from inspector.profiles import ConfigError, load_config
+from inspector.commands import ExitCode, fail
+from inspector.config import ConfigError, load_config
 from inspector.server import event_loop
 from inspector.server.request_log import RequestLog
 from inspector.server.runner import CodecServer, ServerStartError
 
-EXIT_OK, EXIT_USAGE = 0, 2
 PROG = "payload-inspector serve"
 
 
@@ -34,12 +34,12 @@ def run_serve(
 ) -> int:
     """Serve until a signal; exit 2 with one line on stderr for config errors or a busy port."""
     if port is not None and not 0 <= port <= 65535:
-        return _fail(f"--port must be 0..65535, got {port}")
+        return fail(PROG, f"--port must be 0..65535, got {port}")
     _one_line_logging()
     try:
         loaded = load_config(config)
     except ConfigError as e:
-        return _fail(str(e))
+        return fail(PROG, str(e))
     server = CodecServer(
         loaded,
         host=host,
@@ -50,14 +50,14 @@ def run_serve(
     try:
         return event_loop.run(_serve(server, config))
     except KeyboardInterrupt:  # only where signal handlers cannot be installed (Windows)
-        return EXIT_OK
+        return ExitCode.OK
 
 
 async def _serve(server: CodecServer, config_path: str | None = None) -> int:
     try:
         await server.start()
     except ServerStartError as e:
-        return _fail(str(e))
+        return fail(PROG, str(e))
     try:
         # Handlers first: a script may signal as soon as it reads the "listening" line.
         stop, reload = asyncio.Event(), asyncio.Event()
@@ -77,7 +77,7 @@ async def _serve(server: CodecServer, config_path: str | None = None) -> int:
             await reloader
     finally:
         await server.stop()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 _SIGHUP = getattr(signal, "SIGHUP", None)  # not on Windows
@@ -133,8 +133,3 @@ def _one_line_logging() -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-
-
-def _fail(message: str) -> int:
-    print(f"{PROG}: {message}", file=sys.stderr, flush=True)
-    return EXIT_USAGE

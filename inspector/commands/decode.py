@@ -1,7 +1,8 @@
 """``payload-inspector decode``: a document in, the same document out, every payload transformed.
 
-Exit codes are a contract: 0 done, 2 bad input/usage/config (one line, no traceback),
-3 a payload could not be decoded (each named on stderr; stdout only with --keep-going).
+Exit codes are the commands' own (``ExitCode``): 0 done, 2 bad input/usage/config (one line,
+no traceback), 3 a payload could not be decoded (each named on stderr; stdout only with
+--keep-going).
 """
 
 from __future__ import annotations
@@ -9,31 +10,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from temporalio.api.common.v1 import Payload
-
-from inspector.outcomes import Outcome
-from inspector.payload_json import (
-    Document,
-    DocumentError,
-    parse_document,
-    render_readable,
-    write_document,
-)
-from inspector.pipeline import Pipeline
-from inspector.profiles import ConfigError, load_config
+from inspector.commands import ExitCode, UsageError, fail
+from inspector.config import load_config
+from inspector.documents import parse_document, render_readable, write_document
+from inspector.errors import InspectorError
 from inspector.runtime import build_pipeline
+from inspector.views import View, transform_document
 
-VIEWS = ("decoded", "refs", "download", "raw")
-EXIT_OK, EXIT_BAD_INPUT, EXIT_DECODE_FAILED = 0, 2, 3
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
-
-
-class UsageError(Exception):
-    """Bad input, usage or config: exit 2 with this one line."""
+PROG = "payload-inspector decode"
 
 
 @dataclass(frozen=True)
@@ -47,26 +34,6 @@ class DecodeRequest:
     namespace: str | None = None
     readable: bool = False
     keep_going: bool = False
-
-
-async def run_view(pipeline: Pipeline, view: str, payloads: Sequence[Payload]) -> list[Outcome]:
-    """One of the four views over payloads; shared by the CLI, the GUI and screenshots."""
-    if view == "decoded":
-        return await pipeline.decode(payloads)
-    if view == "refs":
-        return await pipeline.decode(payloads, preserve_refs=True)
-    if view == "download":
-        return await pipeline.download(payloads, strict=False)
-    if view == "raw":
-        return [Outcome(payload=p) for p in payloads]
-    raise UsageError(f"unknown view {view!r} (allowed: {', '.join(VIEWS)})")
-
-
-async def transform_document(doc: Document, pipeline: Pipeline, view: str) -> dict[int, Outcome]:
-    """Outcomes by payload index; search attributes pass through untouched."""
-    indexes = [i for i, found in enumerate(doc.payloads) if found.location.transform]
-    outcomes = await run_view(pipeline, view, [doc.payloads[i].payload for i in indexes])
-    return dict(zip(indexes, outcomes, strict=True))
 
 
 def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
@@ -90,8 +57,10 @@ def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
 
 async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     """Run ``decode``; returns the exit code and writes only the contract's output."""
-    if req.view not in VIEWS:
-        raise UsageError(f"--view: unknown view {req.view!r} (allowed: {', '.join(VIEWS)})")
+    try:
+        View.parse(req.view)
+    except ValueError as e:
+        raise UsageError(f"--view: {e}") from None
     data, source = read_input(req.file)
     doc = parse_document(data, source=source)
     config = load_config(req.config)
@@ -112,13 +81,13 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
             file=err,
         )
     if failures and not req.keep_going:
-        return EXIT_DECODE_FAILED
+        return ExitCode.DECODE_FAILED
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     render = render_readable if req.readable else write_document
     out.write(render(doc, replacements))
     out.write("\n")
     out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
-    return EXIT_DECODE_FAILED if failures else EXIT_OK
+    return ExitCode.DECODE_FAILED if failures else ExitCode.OK
 
 
 def run_decode(req: DecodeRequest) -> int:
@@ -127,20 +96,16 @@ def run_decode(req: DecodeRequest) -> int:
         if sys.stdout is None:  # started with standard output closed (`>&-`)
             raise UsageError("standard output is closed: nowhere to print the document")
         return asyncio.run(decode_main(req, sys.stdout, sys.stderr))
-    except (UsageError, DocumentError, ConfigError) as e:
-        print(f"payload-inspector decode: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except InspectorError as e:
+        return fail(PROG, str(e))
     except BrokenPipeError:
         # The reader left (`decode … | head`): not an error to report, and Python must not
         # complain again when it flushes stdout at exit.
         _drop_stdout()
-        return EXIT_BROKEN_PIPE
+        return ExitCode.BROKEN_PIPE
     except OSError as e:  # stdout on a full disk, or a device that refuses the write
         _drop_stdout()
-        print(
-            f"payload-inspector decode: cannot write the output: {e.strerror or e}", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
+        return fail(PROG, f"cannot write the output: {e.strerror or e}")
 
 
 def _drop_stdout() -> None:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from temporalio.api.common.v1 import Payload
 
+from inspector.documents import ReadableValue, read_value
 from inspector.outcomes import Outcome, PayloadError
 from inspector.references import (
     ReferenceFormatError,
@@ -45,7 +46,6 @@ from .payload_view import (
     FOLD_BYTES,
     HEX_PAGE,
     SHOW_ALL_BYTES,
-    ValueView,
     cut_text,
     encoding_of,
     folded_json,
@@ -54,7 +54,6 @@ from .payload_view import (
     metadata_rows,
     payload_json_text,
     value_text,
-    value_view,
 )
 from .reference_card import ReferenceCard
 from .tasks import Progress, TaskRunner
@@ -89,7 +88,7 @@ class DetailEntry:
 class Rendered:
     """Texts for the tabs, made off the GUI thread for big payloads."""
 
-    value: ValueView
+    value: ReadableValue
     value_text: str
     value_note: str
     can_unfold: bool
@@ -105,7 +104,7 @@ class Rendered:
 
 def render_payload(payload: Payload, *, unfolded: bool, show_all: bool, hex_all: bool) -> Rendered:
     """Everything the tabs need for ``payload`` (pure; safe on a worker thread)."""
-    view = value_view(payload)
+    view = read_value(payload)
     can_unfold = can_show_all = False
     note = ""
     if view.kind == "json" and view.size > FOLD_BYTES and not unfolded:
@@ -322,7 +321,7 @@ class DetailPane(QWidget):
         """The whole value as text (not the folded or cut display)."""
         if self.entry is None:
             return ""
-        return value_text(value_view(self.entry.displayed))
+        return value_text(read_value(self.entry.displayed))
 
     def current_pointer(self) -> str:
         return self.entry.row.pointer if self.entry is not None else ""

@@ -33,7 +33,7 @@ from temporalio.api.common.v1 import Payload
 
 from inspector import atomic_write
 from inspector.config import ConfigError
-from inspector.documents import Document, DocumentError, write_document
+from inspector.documents import Document, DocumentError, read_value, write_document
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
 from inspector.pipeline import Pipeline
 from inspector.references import is_reference
@@ -65,7 +65,7 @@ from .payload_model import (
     build_rows,
     is_dark,
 )
-from .payload_view import human_size, value_text, value_view
+from .payload_view import human_size, value_text
 from .results import ViewResults
 from .session import PipelineSession
 from .source_editor import SourceEditor
@@ -663,7 +663,7 @@ class DocumentTab(QWidget):
             return
 
         async def work(progress: Progress) -> None:
-            text = await asyncio.to_thread(lambda: value_text(value_view(payload)))
+            text = await asyncio.to_thread(lambda: value_text(read_value(payload)))
             QGuiApplication.clipboard().setText(text)
 
         self.runner.start(f"{self.key}:copy", "Copying the value", work)

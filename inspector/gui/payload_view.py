@@ -9,12 +9,11 @@ from __future__ import annotations
 import base64
 import json
 import string
-from dataclasses import dataclass
 from typing import Any
 
 from temporalio.api.common.v1 import Payload
 
-from inspector.documents import payload_to_json
+from inspector.documents import ReadableValue, payload_to_json
 from inspector.references import REFERENCE_MARKER_KEY, is_marked, is_plain_reference
 
 FOLD_BYTES = 256 * 1024  # data larger than this opens folded
@@ -45,38 +44,6 @@ def encoding_of(payload: Payload) -> str:
     if REFERENCE_MARKER_KEY in payload.metadata and is_marked(payload):
         return f"{text} (marked reference)"
     return text
-
-
-@dataclass(frozen=True)
-class ValueView:
-    """A payload's data for people: ``kind`` is json, text, binary, null or empty."""
-
-    kind: str
-    value: Any
-    size: int
-
-    @property
-    def is_json(self) -> bool:
-        return self.kind in ("json", "null")
-
-
-def value_view(payload: Payload) -> ValueView:
-    """Read the data the way ``--readable`` does: JSON encodings as values, text as text."""
-    data = bytes(payload.data)
-    encoding = payload.metadata.get("encoding", b"").decode("utf-8", "replace")
-    if not data:
-        return ValueView("null" if encoding == "binary/null" else "empty", None, 0)
-    if encoding.startswith("json/"):
-        try:
-            return ValueView("json", json.loads(data.decode("utf-8")), len(data))
-        except (ValueError, RecursionError):
-            pass
-    if encoding.startswith(("json", "text/")):
-        try:
-            return ValueView("text", data.decode("utf-8"), len(data))
-        except UnicodeDecodeError:
-            pass
-    return ValueView("binary", data, len(data))
 
 
 def pretty_json(value: Any) -> str:
@@ -164,7 +131,7 @@ def payload_json_text(payload: Payload) -> str:
     return json.dumps(payload_to_json(payload), indent=2, ensure_ascii=False)
 
 
-def value_text(view: ValueView) -> str:
+def value_text(view: ReadableValue) -> str:
     """The full text of a value (what "Copy value" copies)."""
     if view.kind == "json":
         return pretty_json(view.value)

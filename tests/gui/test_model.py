@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from temporalio.api.common.v1 import Payload
 
-from inspector.documents import parse_document, payload_to_json
+from inspector.documents import parse_document, payload_to_json, read_value
 from inspector.gui.payload_model import (
     BADGE_ROLE,
     COL_SIZE,
@@ -27,7 +27,6 @@ from inspector.gui.payload_view import (
     hex_dump,
     human_size,
     metadata_rows,
-    value_view,
 )
 from inspector.gui.settings import MAX_RECENT, AppSettings, ServerPrefs
 from inspector.gui.tasks import Progress, TaskRunner
@@ -122,9 +121,9 @@ def test_display_helpers() -> None:
     assert dump.startswith("00000000  54 65 6d 70 6f 72 61 6c  00 01 70 61")
     assert dump.splitlines()[0].endswith("  Temporal..payloa")
     binary = Payload(metadata={"encoding": b"binary/plain", "k": b"\xff\x00"}, data=b"\x00\xff")
-    assert value_view(binary).kind == "binary"
+    assert read_value(binary).kind == "binary"
     assert ("k", "base64:/wA=") in metadata_rows(binary)
-    assert value_view(Payload(metadata={"encoding": b"binary/null"})).kind == "null"
+    assert read_value(Payload(metadata={"encoding": b"binary/null"})).kind == "null"
 
 
 def test_settings_roundtrip_in_a_temp_file(tmp_path: Path) -> None:

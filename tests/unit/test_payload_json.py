@@ -40,7 +40,6 @@ from inspector.documents import (
     DocumentKind,
     FoundPayload,
     Location,
-    _rebuild,
     parse_document,
     payload_from_json,
     payload_to_json,
@@ -48,6 +47,7 @@ from inspector.documents import (
     render_readable,
     write_document,
 )
+from inspector.documents.writing import rebuild
 
 CONVERTER = DataConverter.default.payload_converter
 
@@ -711,7 +711,7 @@ def test_output_format_keeps_key_order_and_unicode() -> None:
 
 def test_rebuild_copies_only_paths() -> None:
     root = {"a": {"b": [{"x": 1}, {"y": 2}]}, "c": {"big": list(range(10))}}
-    out = _rebuild(root, [("/a/b/0", "new")])
+    out = rebuild(root, [("/a/b/0", "new")])
     assert out == {"a": {"b": ["new", {"y": 2}]}, "c": {"big": list(range(10))}}
     assert root["a"]["b"][0] == {"x": 1}
     assert out["c"] is root["c"]  # untouched subtrees are shared, not copied

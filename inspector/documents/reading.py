@@ -1,0 +1,107 @@
+"""Reading a document: which of the known shapes the JSON is, and every payload in it.
+
+A *document* is what a user pastes or loads: a ``Payloads`` object, one ``Payload``, a JSON
+list of payloads, or a whole workflow history export (``temporal workflow show -o json``, the
+Web UI's "Download event history", or a ``{"history": {"events": [...]}}`` wrapper).
+
+Shorthand payloads: Temporal's JSON tools can print a ``json/plain`` payload as the bare JSON
+value instead of a ``{"metadata", "data"}`` object (and a ``Payloads`` as a bare array, a
+``json/protobuf`` payload as the object plus ``_protoMessageType``, ``null`` for
+``binary/null``). They are read the way the Go API's shorthand reader does: an object is a
+full payload when it has ``metadata`` and only Payload fields (then it is read strictly, so a
+bad base64 string is an error, not silently taken for user data); anything else is a
+shorthand value whose payload data is its compact JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from inspector.documents.history import history_payloads, looks_like_event
+from inspector.documents.json_text import decode_text, loads
+from inspector.documents.model import (
+    Document,
+    DocumentError,
+    DocumentKind,
+    FoundPayload,
+    Location,
+    describe,
+    error_at,
+)
+from inspector.documents.proto_json import is_payload_object, payload_from_json, read_element
+
+
+def _wrong_shape(root: Any, source: str) -> DocumentError:
+    """The one message for input that is JSON but no document we know."""
+    return DocumentError(
+        f"{source}: expected Payloads, a Payload, a list of payloads or a workflow history; "
+        f"got {describe(root)}",
+        source=source,
+        pointer="",
+    )
+
+
+def _element_list(items: list[Any], base: str, label: str, source: str) -> list[FoundPayload]:
+    """Payloads of a ``payloads`` list or a top-level list, full or shorthand."""
+    found: list[FoundPayload] = []
+    for i, item in enumerate(items):
+        pointer = f"{base}/{i}"
+        payload, shorthand = read_element(item, pointer, source)
+        name = f"{label}[{i}]"
+        found.append(
+            FoundPayload(Location(pointer=pointer, label=name, field=name), payload, shorthand)
+        )
+    return found
+
+
+def parse_document(data: bytes | str, source: str = "<input>") -> Document:
+    """Parse a document once and find its payloads; any bad input is a ``DocumentError``."""
+    return document_from_json(loads(decode_text(data, source), source), source)
+
+
+def document_from_json(root: Any, source: str = "<input>") -> Document:
+    """Find the payloads of JSON already parsed (as ``json.loads`` would give it).
+
+    For callers that parse the text their own way: the GUI reads big exports in pieces so
+    a 50 MiB history never holds the GIL for a second.
+    """
+    if isinstance(root, list):
+        if root and looks_like_event(root[0]):
+            return Document(DocumentKind.HISTORY, root, history_payloads(root, "", source), source)
+        return Document(DocumentKind.LIST, root, _element_list(root, "", "", source), source)
+    if not isinstance(root, dict):
+        raise _wrong_shape(root, source)
+    if "events" in root:
+        events = root["events"]
+        if not isinstance(events, list):
+            raise error_at(source, "/events", f"events must be a list, got {describe(events)}")
+        return Document(
+            DocumentKind.HISTORY, root, history_payloads(events, "/events", source), source
+        )
+    history = root.get("history")
+    if isinstance(history, dict) and "events" in history:
+        events = history["events"]
+        if not isinstance(events, list):
+            raise error_at(
+                source, "/history/events", f"events must be a list, got {describe(events)}"
+            )
+        return Document(
+            DocumentKind.HISTORY, root, history_payloads(events, "/history/events", source), source
+        )
+    if "payloads" in root:
+        items = root["payloads"]
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise error_at(source, "/payloads", f"payloads must be a list, got {describe(items)}")
+        return Document(
+            DocumentKind.PAYLOADS,
+            root,
+            _element_list(items, "/payloads", "payloads", source),
+            source,
+        )
+    if is_payload_object(root):
+        payload = payload_from_json(root, "", source)
+        location = Location(pointer="", label="payload")
+        return Document(DocumentKind.PAYLOAD, root, [FoundPayload(location, payload)], source)
+    raise _wrong_shape(root, source)

@@ -23,6 +23,7 @@ from temporalio.converter import (
 
 from inspector import limits
 from inspector.codecs.cpu import is_cpu_codec
+from inspector.codecs.running import run_async, run_cpu
 from inspector.errors import first_line
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, PipelineError, Stage
 from inspector.references import (
@@ -40,8 +41,6 @@ from inspector.storage.errors import StorageError
 # Drivers that check the claim's hash on the raw bytes themselves (ours, and the SDK's S3).
 SELF_VERIFYING_TYPES = frozenset({"local.filesystem", "aws.s3driver"})
 MAX_CONCURRENT_RETRIEVALS = 16
-# From this much payload data on, a CPU codec's batch runs in a worker thread.
-THREAD_MIN_BYTES = 64 * 1024
 
 _T = TypeVar("_T")
 
@@ -191,9 +190,9 @@ class Pipeline:
             return
         batch = [p for _, p in items]
         if is_cpu_codec(codec):
-            results = await _run_cpu(getattr(codec, f"{method}_sync"), batch)
+            results = await run_cpu(getattr(codec, f"{method}_sync"), batch)
         else:
-            results = await _run_async(getattr(codec, method), batch)
+            results = await run_async(getattr(codec, method), batch)
         for (i, _), result in zip(items, results, strict=True):
             if isinstance(result, Exception):
                 state.fail(i, _codec_error(result, stage, label))
@@ -356,104 +355,6 @@ class Pipeline:
             marked.external_payloads.extend(reference.external_payloads)
         marked.metadata[REFERENCE_MARKER_KEY] = b"true"
         return marked
-
-
-CodecResult = Payload | Exception
-
-
-async def _run_cpu(
-    run: Callable[[Sequence[Payload]], list[Payload]], batch: list[Payload]
-) -> list[CodecResult]:
-    """A CPU codec over ``batch``, one payload at a time, where the bounds say it may run.
-
-    A small batch runs right here on the event loop, where it costs less than the trip to a
-    thread; a large one runs in a worker thread, so the loop stays free and (de)compression
-    runs mostly on another core (see ``inspector.codecs.cpu``). What inflates past the
-    allowance of where it runs (``inspector.limits``) is run again further on: in a thread,
-    then, once the operation holds the gate, without an allowance.
-    """
-    results: list[CodecResult] = []
-    inline = sum(len(p.data) for p in batch) < THREAD_MIN_BYTES
-    while len(results) < len(batch):
-        rest = batch[len(results) :]
-        if inline:
-            results += _run_each(run, rest, limits.inline_allowance())
-        else:
-            results += await asyncio.to_thread(_run_each, run, rest, limits.LARGE_OPERATION_BYTES)
-        if len(results) == len(batch):
-            break
-        budget = limits.current_budget()
-        if not inline and budget is not None:
-            try:
-                await limits.hold_gate(budget)
-            except limits.GateBusy as busy:
-                results += [busy] * (len(batch) - len(results))
-        inline = False
-    return results
-
-
-def _run_each(
-    run: Callable[[Sequence[Payload]], list[Payload]], batch: list[Payload], allowance: int
-) -> list[CodecResult]:
-    """Each payload alone, keeping each one's error; stops early where the allowance ends
-    (the rest is run again elsewhere), so nothing is inflated twice but that one payload."""
-    outcomes: list[CodecResult] = []
-    with limits.allowance(allowance):
-        for payload in batch:
-            try:
-                [result] = run([payload])
-            except limits.AllowanceExceeded:
-                break
-            except Exception as e:
-                outcomes.append(_without_frames(e))
-            else:
-                outcomes.append(result)
-    return outcomes
-
-
-async def _run_async(
-    run: Callable[[Sequence[Payload]], Awaitable[list[Payload]]], batch: list[Payload]
-) -> list[CodecResult]:
-    """A codec that may wait (remote, user codecs): the batch at once, as one call to a
-    remote server; if that fails, each payload alone, keeping each one's error."""
-    try:
-        results = await run(batch)
-        _check_count(results, batch)
-        return list(results)
-    except Exception:
-        outcomes: list[CodecResult] = []
-        for payload in batch:
-            try:
-                [result] = await run([payload])
-            except Exception as e:
-                outcomes.append(_without_frames(e))
-            else:
-                outcomes.append(result)
-        return outcomes
-
-
-def _without_frames(error: Exception) -> Exception:
-    """The error, and the errors it was raised from, without tracebacks.
-
-    Kept in a results list, a traceback would hold the frame that holds that list (a frame
-    keeps its caller's frame too): a cycle that keeps every decoded payload of the batch
-    alive until the cyclic collector runs, which the GUI defers.
-    """
-    pending: list[BaseException] = [error]
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        current.__traceback__ = None
-        pending += [e for e in (current.__cause__, current.__context__) if e is not None]
-    return error
-
-
-def _check_count(results: Sequence[Payload], batch: Sequence[Payload]) -> None:
-    if len(results) != len(batch):
-        raise ValueError(f"returned {len(results)} payloads for {len(batch)}")
 
 
 class _Batch:

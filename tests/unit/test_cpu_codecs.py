@@ -22,8 +22,9 @@ from inspector.codecs import (
     ZlibCodec,
     is_cpu_codec,
 )
+from inspector.codecs.running import THREAD_MIN_BYTES
 from inspector.outcomes import ErrorKind, Stage
-from inspector.pipeline import THREAD_MIN_BYTES, Pipeline
+from inspector.pipeline import Pipeline
 
 KEY = bytes(range(32))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, help="port (0 picks a free one)")
     srv.add_argument(
         "--allow-origin",
+        dest="allow_origins",
         action="append",
         default=[],
         metavar="URL",
@@ -61,46 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each verb's module, imported only when it runs: ``--help`` and ``decode`` never load Qt.
+_COMMANDS = {
+    "gui": "inspector.commands.gui",
+    "decode": "inspector.commands.decode",
+    "serve": "inspector.commands.serve",
+    "screenshot": "inspector.commands.screenshot",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(args_list)  # argparse exits 2 with one usage line on bad usage
-    command = args.command or "gui"
-    if command == "decode":
-        from inspector.commands.decode import DecodeRequest, run_decode
-
-        return run_decode(
-            DecodeRequest(
-                file=args.file,
-                view=args.view,
-                config=args.config,
-                profile=args.profile,
-                namespace=args.namespace,
-                readable=args.readable,
-                keep_going=args.keep_going,
-            )
-        )
-    if command == "serve":
-        from inspector.commands.serve import run_serve
-
-        return run_serve(
-            config=args.config, host=args.host, port=args.port, allow_origins=args.allow_origin
-        )
-    if command == "screenshot":
-        from inspector.commands.screenshot import run_screenshot
-
-        return run_screenshot(
-            file=args.file,
-            view=args.view,
-            output=args.output,
-            config=args.config,
-            profile=args.profile,
-            namespace=args.namespace,
-            select=args.select,
-        )
-    from inspector.gui.app import run_gui
-
-    return run_gui(file=getattr(args, "file", None), config=getattr(args, "config", None))
+    args = build_parser().parse_args(args_list)  # argparse exits 2 on bad usage
+    command = importlib.import_module(_COMMANDS[args.command or "gui"])
+    code: int = command.main(args)
+    return code
 
 
 if __name__ == "__main__":

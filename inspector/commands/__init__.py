@@ -8,10 +8,20 @@ same way, in one line on stderr.
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import enum
 import sys
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from inspector.errors import InspectorError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    R = TypeVar("R", bound=DataclassInstance)
+else:
+    R = TypeVar("R")
 
 
 class ExitCode(enum.IntEnum):
@@ -26,6 +36,15 @@ class ExitCode(enum.IntEnum):
 
 class UsageError(InspectorError):
     """Bad input, usage or config: the command exits 2 with this one line."""
+
+
+def request_from(args: argparse.Namespace, request: type[R]) -> R:
+    """A command's request from its parsed arguments: each field is the argument of that name,
+    so the parser (``inspector.cli``) and the command agree by name, not by a copied list."""
+    values: dict[str, Any] = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(request) if hasattr(args, f.name)
+    }
+    return request(**values)
 
 
 def fail(prog: str, message: str, code: ExitCode = ExitCode.USAGE) -> int:

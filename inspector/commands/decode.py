@@ -7,13 +7,14 @@ no traceback), 3 a payload could not be decoded (each named on stderr; stdout on
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from inspector.commands import ExitCode, UsageError, fail
+from inspector.commands import ExitCode, UsageError, fail, request_from
 from inspector.config import load_config
 from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
@@ -88,6 +89,11 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     out.write("\n")
     out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
     return ExitCode.DECODE_FAILED if failures else ExitCode.OK
+
+
+def main(args: argparse.Namespace) -> int:
+    """``payload-inspector decode``, from its parsed arguments."""
+    return run_decode(request_from(args, DecodeRequest))
 
 
 def run_decode(req: DecodeRequest) -> int:

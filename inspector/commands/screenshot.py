@@ -8,14 +8,16 @@ showing the errors), 0 otherwise.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import qInstallMessageHandler
 
-from inspector.commands import ExitCode, UsageError, fail
+from inspector.commands import ExitCode, UsageError, fail, request_from
 from inspector.config import load_config
 from inspector.errors import InspectorError
 from inspector.gui.loading import LoadedDocument, ReadError, parse_bytes
@@ -25,17 +27,28 @@ PROG = "payload-inspector screenshot"
 WINDOW_SIZE = (1440, 900)
 
 
-def run_screenshot(
-    *,
-    file: str,
-    view: str = "decoded",
-    output: str,
-    config: str | None = None,
-    profile: str | None = None,
-    namespace: str | None = None,
-    select: str | None = None,
-) -> int:
+@dataclass(frozen=True)
+class ScreenshotRequest:
+    """What the user asked of ``screenshot``."""
+
+    file: str
+    output: str
+    view: str = "decoded"
+    config: str | None = None
+    profile: str | None = None
+    namespace: str | None = None
+    select: str | None = None
+
+
+def main(args: argparse.Namespace) -> int:
+    """``payload-inspector screenshot``, from its parsed arguments."""
+    return run_screenshot(request_from(args, ScreenshotRequest))
+
+
+def run_screenshot(req: ScreenshotRequest) -> int:
     """Render FILE in VIEW to OUTPUT (PNG); returns the exit code."""
+    file, view, output, config = req.file, req.view, req.output, req.config
+    profile, namespace, select = req.profile, req.namespace, req.select
     try:
         try:
             View.parse(view)

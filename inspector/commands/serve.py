@@ -9,14 +9,16 @@ and tests can wait for it; everything else (warnings, the request log) goes to s
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from inspector.commands import ExitCode, fail
+from inspector.commands import ExitCode, fail, request_from
 from inspector.config import ConfigError, load_config
 from inspector.server import event_loop
 from inspector.server.request_log import RequestLog
@@ -25,14 +27,24 @@ from inspector.server.runner import CodecServer, ServerStartError
 PROG = "payload-inspector serve"
 
 
-def run_serve(
-    *,
-    config: str | None = None,
-    host: str | None = None,
-    port: int | None = None,
-    allow_origins: Sequence[str] = (),
-) -> int:
+@dataclass(frozen=True)
+class ServeRequest:
+    """What the user asked of ``serve``."""
+
+    config: str | None = None
+    host: str | None = None
+    port: int | None = None
+    allow_origins: Sequence[str] = ()
+
+
+def main(args: argparse.Namespace) -> int:
+    """``payload-inspector serve``, from its parsed arguments."""
+    return run_serve(request_from(args, ServeRequest))
+
+
+def run_serve(req: ServeRequest) -> int:
     """Serve until a signal; exit 2 with one line on stderr for config errors or a busy port."""
+    config, host, port, allow_origins = req.config, req.host, req.port, req.allow_origins
     if port is not None and not 0 <= port <= 65535:
         return fail(PROG, f"--port must be 0..65535, got {port}")
     _one_line_logging()

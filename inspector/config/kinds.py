@@ -23,8 +23,9 @@ DRIVER_KEYS = ("driver", "name", "threshold", "timeout_seconds")  # and every st
 
 @dataclass(frozen=True)
 class Kind:
-    """One kind as a config names it, the keys it accepts besides the common ones, what it is,
-    and ``builder``: the ``module:attr`` of the function that makes it from its spec."""
+    """One kind as a config names it, the keys it accepts besides the common ones, what it is
+    (Markdown, as the README's table shows it), and ``builder``: the ``module:attr`` of the
+    function that makes it from its spec."""
 
     name: str
     keys: tuple[str, ...]
@@ -54,26 +55,26 @@ CODEC_KINDS: Mapping[str, Kind] = _by_name(
     Kind(
         "gzip",
         (),
-        "binary/gzip: the whole inner payload gzipped, as temporalio's Python samples write it",
+        "`binary/gzip`: the whole inner payload gzipped, as temporalio's Python samples write it",
         "inspector.runtime:gzip_codec",
     ),
     Kind(
         "zlib",
         (),
-        "binary/zlib: the Go SDK's zlib codec (converter.NewZlibCodec)",
+        "`binary/zlib`: the Go SDK's zlib codec (`converter.NewZlibCodec`)",
         "inspector.runtime:zlib_codec",
     ),
     Kind(
         "aes-gcm",
         ("keys", "encrypt_with"),
-        "binary/encrypted: AES-GCM with keys by id for rotation (base64 of 16, 24 or 32 bytes, "
-        "given as env:VAR or file:PATH); encrypt_with names the key encode uses",
+        "`binary/encrypted`: AES-GCM, keys by id for rotation (base64 of 16, 24 or 32 bytes, "
+        "given as `env:VAR` or `file:PATH`); `encrypt_with` names the key to encode with",
         "inspector.runtime:aes_gcm_codec",
     ),
     Kind(
         "remote",
         ("url", "auth"),
-        "an existing codec server at url, sent the namespace; auth is its Authorization header",
+        "an existing codec server at `url`, sent the namespace; `auth` is sent as `Authorization`",
         "inspector.runtime:remote_codec",
         label_key="url",
         sees_namespace=True,
@@ -81,7 +82,8 @@ CODEC_KINDS: Mapping[str, Kind] = _by_name(
     Kind(
         "python",
         ("factory",),
-        'your own PayloadCodec: factory = "module:attr", an instance or a callable giving one',
+        "your own `PayloadCodec`, or a zero-argument callable returning one: "
+        '`factory = "module:attr"` (or `module:Class.attr`)',
         "inspector.runtime:python_codec",
         label_key="factory",
     ),
@@ -91,21 +93,22 @@ DRIVER_KINDS: Mapping[str, Kind] = _by_name(
     Kind(
         "filesystem",
         ("path",),
-        "blobs at <path>/sha256/<2 hex>/<hex>; claims carry the hash",
+        "blobs at `<path>/sha256/<2 hex>/<hex>`; claims carry the hash",
         "inspector.runtime:filesystem_driver",
         default_name=FILESYSTEM_DRIVER_NAME,
     ),
     Kind(
         "s3",
         ("bucket", "buckets", "endpoint_url", "region", "aws_profile"),
-        "the Temporal SDK's own S3 driver; a claim may name only bucket or one of buckets",
+        "the Temporal SDK's own S3 driver; a claim may name only `bucket` or one of `buckets`",
         "inspector.runtime:s3_driver",
         default_name=S3_DRIVER_NAME,
     ),
     Kind(
         "python",
         ("factory",),
-        'your own StorageDriver: factory = "module:attr", an instance or a callable giving one',
+        "your own `StorageDriver`, or a zero-argument callable returning one: "
+        '`factory = "module:attr"` (or `module:Class.attr`)',
         "inspector.runtime:python_driver",
     ),
 )

@@ -123,3 +123,10 @@ def test_unknown_kinds_are_config_errors() -> None:
         codec_kind("brotli")
     with pytest.raises(ConfigError, match="unknown driver type 'gcs'"):
         driver_kind("gcs")
+
+
+def test_the_validator_reads_every_kind_that_has_keys() -> None:
+    from inspector.config import validation
+
+    assert set(validation._CODEC_READERS) == {k.name for k in CODEC_KINDS.values() if k.keys}
+    assert set(validation._DRIVER_READERS) == set(DRIVER_KINDS)

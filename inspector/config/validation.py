@@ -15,6 +15,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from inspector.config import model
 from inspector.config.errors import ConfigError
 from inspector.config.kinds import (
     CODEC_KEYS,
@@ -24,15 +25,7 @@ from inspector.config.kinds import (
     DRIVER_KINDS,
     DRIVER_TYPES,
 )
-from inspector.config.model import (
-    DEFAULT_THRESHOLD,
-    DEFAULT_TIMEOUT,
-    CodecSpec,
-    Config,
-    Profile,
-    ServerConfig,
-    StorageSpec,
-)
+from inspector.config.model import CodecSpec, Config, Profile, ServerConfig, StorageSpec
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
 PROFILE_KEYS = {"namespaces", "codecs", "proxy_codecs", "mark_references", "storage"}
@@ -160,29 +153,23 @@ def _profile(r: _Reader, name: str, raw: Any) -> Profile:
     where = f"profiles.{name}"
     r.expect(raw, dict, where, "a table")
     r.check_keys(raw, where, PROFILE_KEYS)
-    namespaces = r.strings(raw.get("namespaces", [name]), f"{where}.namespaces")
-    codecs = _codecs(r, raw.get("codecs", []), f"{where}.codecs")
-    proxy = _codecs(r, raw.get("proxy_codecs", []), f"{where}.proxy_codecs")
-    mark = r.expect(
-        raw.get("mark_references", False), bool, f"{where}.mark_references", "true or false"
-    )
-    threshold, storage = _storage_list(r, raw.get("storage", []), f"{where}.storage")
-    return Profile(
+    return Profile(  # read in this order: the first mistake is the one reported
         name=name,
-        namespaces=namespaces,
-        codecs=codecs,
-        proxy_codecs=proxy,
-        mark_references=mark,
-        storage=storage,
-        threshold=threshold,
+        namespaces=r.strings(raw.get("namespaces", [name]), f"{where}.namespaces"),
+        codecs=_codecs(r, raw.get("codecs", []), f"{where}.codecs"),
+        proxy_codecs=_codecs(r, raw.get("proxy_codecs", []), f"{where}.proxy_codecs"),
+        mark_references=r.expect(
+            raw.get("mark_references", False), bool, f"{where}.mark_references", "true or false"
+        ),
+        **_storage_list(r, raw.get("storage", []), f"{where}.storage"),
     )
 
 
-def _storage_list(r: _Reader, raw: Any, where: str) -> tuple[int, tuple[StorageSpec, ...]]:
-    """The threshold (set on the first entry) and the drivers, one table or an array of them."""
+def _storage_list(r: _Reader, raw: Any, where: str) -> dict[str, Any]:
+    """The drivers (one table or an array of them) and the threshold, set on the first one."""
     entries = [raw] if isinstance(raw, dict) else raw
     r.expect(entries, list, where, "a table or an array of tables")
-    threshold = DEFAULT_THRESHOLD
+    threshold = model.DEFAULT_THRESHOLD
     storage: list[StorageSpec] = []
     for i, entry in enumerate(entries):
         key = where if len(entries) == 1 else f"{where}[{i}]"
@@ -196,7 +183,7 @@ def _storage_list(r: _Reader, raw: Any, where: str) -> tuple[int, tuple[StorageS
     for n in names:
         if n and names.count(n) > 1:
             raise r.error(where, f"two drivers named '{n}': give each a name")
-    return threshold, tuple(storage)
+    return {"storage": tuple(storage), "threshold": threshold}
 
 
 def _threshold(r: _Reader, value: Any, key: str) -> int:
@@ -294,7 +281,7 @@ def _storage(r: _Reader, raw: Mapping[str, Any], key: str) -> StorageSpec:
     # A python driver's name comes from the driver itself unless the config pins it.
     name = r.expect(raw.get("name", kind.default_name), str, f"{key}.name", "a driver name")
     timeout = r.positive(
-        raw.get("timeout_seconds", DEFAULT_TIMEOUT), f"{key}.timeout_seconds", float
+        raw.get("timeout_seconds", model.DEFAULT_TIMEOUT), f"{key}.timeout_seconds", float
     )
     spec = StorageSpec(driver=driver, name=name, timeout_seconds=float(timeout))
     return _DRIVER_READERS[driver](r, raw, key, spec)

@@ -1,4 +1,7 @@
-"""Turn a configured profile into a runnable Pipeline (codec objects, drivers, cache)."""
+"""Turn a configured profile into a runnable Pipeline (codec objects, drivers, cache).
+
+Which kinds exist, and which function below builds each, is ``inspector.config.kinds``.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,14 @@ from inspector.codecs import (
     ZlibCodec,
     load_python_codec,
 )
-from inspector.config import CodecSpec, ConfigError, Profile, StorageSpec
+from inspector.config import (
+    CodecSpec,
+    ConfigError,
+    Profile,
+    StorageSpec,
+    codec_kind,
+    driver_kind,
+)
 from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.pipeline import Pipeline
 from inspector.storage.cache import BlobCache
@@ -23,22 +33,12 @@ from inspector.storage.filesystem import FilesystemDriver
 from inspector.storage.plugin import DriverConfigError, load_python_driver
 from inspector.storage.s3 import S3Store
 
+REMOTE_TIMEOUT = 30.0
+
 
 def build_codec(spec: CodecSpec, *, namespace: str | None = None) -> PayloadCodec:
     """One configured codec as an SDK ``PayloadCodec``."""
-    if spec.type == "gzip":
-        return GzipCodec()
-    if spec.type == "zlib":
-        return ZlibCodec()
-    if spec.type == "aes-gcm":
-        return AesGcmCodec(dict(spec.keys), encrypt_with=spec.encrypt_with)
-    if spec.type == "remote":
-        assert spec.url is not None
-        return RemoteCodec(spec.url, auth=spec.auth, namespace=namespace, timeout=30.0)
-    if spec.type == "python":
-        assert spec.factory is not None
-        return load_python_codec(spec.factory)
-    raise ConfigError(f"unknown codec type {spec.type!r}")
+    return codec_kind(spec.type).build(spec, namespace=namespace)
 
 
 def build_chain(
@@ -54,28 +54,7 @@ def build_chain(
 
 def build_driver(spec: StorageSpec) -> StorageDriver:
     """One configured storage driver."""
-    if spec.driver == "filesystem":
-        assert spec.path is not None
-        return FilesystemDriver(spec.path, name=spec.name)
-    if spec.driver == "s3":
-        assert spec.bucket is not None
-        return S3Store(
-            name=spec.name,
-            bucket=spec.bucket,
-            buckets=spec.buckets,
-            endpoint_url=spec.endpoint_url,
-            region=spec.region,
-            aws_profile=spec.aws_profile,
-            timeout_seconds=spec.timeout_seconds,
-        )
-    assert spec.factory is not None
-    driver = load_python_driver(spec.factory)
-    if spec.name and driver.name() != spec.name:
-        raise DriverConfigError(
-            f"storage factory {spec.factory!r} gives a driver named "
-            f"'{driver.name()}', but the config names it '{spec.name}'"
-        )
-    return driver
+    return driver_kind(spec.driver).build(spec)
 
 
 def build_pipeline(
@@ -111,3 +90,45 @@ def build_pipeline(
         cache=cache,
         max_decoded_bytes=max_decoded_bytes,
     )
+
+
+# --- one builder per kind, named by the registry ---------------------------------------------
+
+
+def gzip_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    return GzipCodec()
+
+
+def zlib_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    return ZlibCodec()
+
+
+def aes_gcm_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    return AesGcmCodec(dict(spec.keys), encrypt_with=spec.encrypt_with)
+
+
+def remote_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    assert spec.url is not None
+    return RemoteCodec(spec.url, auth=spec.auth, namespace=namespace, timeout=REMOTE_TIMEOUT)
+
+
+def python_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    assert spec.factory is not None
+    return load_python_codec(spec.factory)
+
+
+def filesystem_driver(spec: StorageSpec) -> StorageDriver:
+    assert spec.path is not None
+    return FilesystemDriver(spec.path, name=spec.name)
+
+
+def s3_driver(spec: StorageSpec) -> StorageDriver:
+    """The S3 driver's options are its kind's keys, as the config names them."""
+    assert spec.bucket is not None
+    options = {key: getattr(spec, key) for key in driver_kind("s3").keys}
+    return S3Store(name=spec.name, timeout_seconds=spec.timeout_seconds, **options)
+
+
+def python_driver(spec: StorageSpec) -> StorageDriver:
+    assert spec.factory is not None
+    return load_python_driver(spec.factory, name=spec.name)

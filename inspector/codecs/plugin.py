@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
-from typing import Any
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from inspector.codecs.errors import CodecConfigError, CodecError
+from inspector.plugins import load_factory
 
 
 class PluginCodec(PayloadCodec):
@@ -29,21 +28,20 @@ class PluginCodec(PayloadCodec):
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Delegate to the user's codec, naming it in any failure."""
-        try:
-            return list(await self.inner.encode(payloads))
-        except CodecError:
-            raise
-        except Exception as exc:
-            raise CodecError(f"encode failed: {type(exc).__name__}: {exc}", self.name) from exc
+        return await self._delegate("encode", payloads)
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Delegate to the user's codec, naming it in any failure."""
+        return await self._delegate("decode", payloads)
+
+    async def _delegate(self, operation: str, payloads: Sequence[Payload]) -> list[Payload]:
         try:
-            return list(await self.inner.decode(payloads))
+            return list(await getattr(self.inner, operation)(payloads))
         except CodecError:
             raise
         except Exception as exc:
-            raise CodecError(f"decode failed: {type(exc).__name__}: {exc}", self.name) from exc
+            message = f"{operation} failed: {type(exc).__name__}: {exc}"
+            raise CodecError(message, self.name) from exc
 
     async def aclose(self) -> None:
         """Close the user's codec if it has an ``aclose`` (e.g. it holds an HTTP session)."""
@@ -53,46 +51,14 @@ class PluginCodec(PayloadCodec):
 
 
 def load_python_codec(factory: str) -> PayloadCodec:
-    """Import ``module:attr`` and return its codec, wrapped as a :class:`PluginCodec`.
-
-    ``attr`` (dots allowed, e.g. ``module:Class.instance``) is a ``PayloadCodec`` instance or a
-    zero-argument callable returning one. Every way this can go wrong is a
-    ``CodecConfigError`` naming ``factory``, so a bad profile fails at load, not per payload.
+    """The codec ``module:attr`` names (see :func:`inspector.plugins.load_factory`), wrapped as a
+    :class:`PluginCodec`; any way this goes wrong is a ``CodecConfigError`` naming ``factory``.
     """
-    module_name, sep, attr_path = factory.partition(":")
-    module_name, attr_path = module_name.strip(), attr_path.strip()
-    if not sep or not module_name or not attr_path:
-        raise CodecConfigError(f"python codec factory '{factory}' must look like 'module:attr'")
-    try:
-        obj: Any = importlib.import_module(module_name)
-    except Exception as exc:
-        raise CodecConfigError(
-            f"python codec factory '{factory}': cannot import module '{module_name}' "
-            f"({type(exc).__name__}: {exc})"
-        ) from exc
-    for part in attr_path.split("."):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError as exc:
-            raise CodecConfigError(
-                f"python codec factory '{factory}': '{module_name}' has no attribute '{attr_path}'"
-            ) from exc
-    if isinstance(obj, PayloadCodec):
-        return PluginCodec(obj, factory)
-    if not callable(obj):
-        raise CodecConfigError(
-            f"python codec factory '{factory}' is a {type(obj).__name__}, "
-            "not a PayloadCodec or a callable returning one"
-        )
-    try:
-        codec = obj()
-    except Exception as exc:
-        raise CodecConfigError(
-            f"python codec factory '{factory}': calling it failed ({type(exc).__name__}: {exc})"
-        ) from exc
-    if not isinstance(codec, PayloadCodec):
-        raise CodecConfigError(
-            f"python codec factory '{factory}' returned a {type(codec).__name__}, "
-            "not a PayloadCodec"
-        )
+    codec = load_factory(
+        factory,
+        expected=PayloadCodec,
+        what="python codec factory",
+        expected_name="PayloadCodec",
+        error=CodecConfigError,
+    )
     return PluginCodec(codec, factory)

@@ -23,7 +23,7 @@ from inspector.config import (
     load_config,
 )
 from inspector.pipeline import Pipeline
-from inspector.runtime import build_pipeline
+from inspector.pipelines import PipelinePool, choose
 from inspector.storage.cache import BlobCache
 
 log = logging.getLogger(__name__)
@@ -63,20 +63,30 @@ class PipelineSession(QObject):
         super().__init__(parent)
         self.config_path = config_path
         self.state = read_config(config_path)
-        self.cache = BlobCache(self.state.config.server.cache_bytes)
         self.choice: str | None = None
         self._exact: tuple[str | None, str | None] | None = None
         self.profile: Profile | None = None
         self.namespace: str | None = None
         self.error: str | None = None
         self.generation = 0
-        self._pipeline: Pipeline | None = None
-        self._closing: set[asyncio.Task[None]] = set()
+        # The app keeps decoded payloads within its own memory budget and decodes a whole
+        # document as one operation: only the per-payload bound applies here.
+        self._pipelines = PipelinePool(
+            self.state.config,
+            BlobCache(self.state.config.server.cache_bytes),
+            decode_budget=False,
+            close=_close_quietly,
+        )
         self._resolve()
 
     @property
     def config(self) -> Config:
         return self.state.config
+
+    @property
+    def cache(self) -> BlobCache:
+        """The blobs retrieved so far, shared by every pipeline of this config."""
+        return self._pipelines.cache
 
     @property
     def profile_label(self) -> str:
@@ -92,7 +102,7 @@ class PipelineSession(QObject):
         if config_path is not None:
             self.config_path = config_path
         self.state = read_config(self.config_path)
-        self.cache = BlobCache(self.state.config.server.cache_bytes)
+        self._pipelines.reset(self.state.config, BlobCache(self.state.config.server.cache_bytes))
         self._resolve()
         self._changed()
 
@@ -113,38 +123,22 @@ class PipelineSession(QObject):
         self._changed()
 
     def _resolve(self) -> None:
-        self._drop_pipeline()
+        self._pipelines.clear()  # the old pipeline closes once its work is cancelled
         self.error = None
-        config = self.config
-        choice = self.choice
         try:
-            if self._exact is not None:
-                profile, namespace = self._exact
-                self.profile = config.select(profile=profile, namespace=namespace)
-                self.namespace = namespace
-            elif choice is not None and choice in config.profiles:
-                self.profile, self.namespace = config.select(profile=choice), None
-            else:
-                self.profile = config.select(namespace=choice)
-                self.namespace = choice
+            self.profile, self.namespace = choose(self.config, self.choice, exact=self._exact)
         except ConfigError as e:
-            self.profile, self.namespace, self.error = None, choice, str(e)
+            self.profile, self.namespace, self.error = None, self.choice, str(e)
 
     def pipeline(self) -> Pipeline:
         """The current pipeline, built on first use; raises ``ConfigError``."""
         if self.profile is None:
             raise ConfigError(self.error or "no profile selected")
-        if self._pipeline is None:
-            try:
-                # The app keeps decoded payloads within its own memory budget and decodes a
-                # whole document as one operation: only the per-payload bound applies here.
-                self._pipeline = build_pipeline(
-                    self.profile, cache=self.cache, namespace=self.namespace, max_decoded_bytes=None
-                )
-            except ConfigError as e:
-                self.error = str(e)
-                raise
-        return self._pipeline
+        try:
+            return self._pipelines.pipeline(self.profile, self.namespace)
+        except ConfigError as e:
+            self.error = str(e)
+            raise
 
     def clear_cache(self) -> None:
         """Forget retrieved blobs, so a refresh asks the storage again."""
@@ -154,23 +148,11 @@ class PipelineSession(QObject):
         self.generation += 1
         self.changed.emit()
 
-    def _drop_pipeline(self) -> None:
-        old, self._pipeline = self._pipeline, None
-        if old is None:
-            return
-        try:
-            loop = asyncio.get_event_loop_policy().get_event_loop()
-            task = loop.create_task(_close_quietly(old))
-        except RuntimeError:
-            return
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
-
     async def aclose(self) -> None:
         """Close the pipeline and wait for earlier ones to finish closing."""
-        self._drop_pipeline()
-        if self._closing:
-            await asyncio.wait(list(self._closing), timeout=5.0)
+        self._pipelines.clear()
+        if closing := self._pipelines.closing:
+            await asyncio.wait(closing, timeout=5.0)
 
 
 async def _close_quietly(pipeline: Pipeline) -> None:

@@ -199,7 +199,7 @@ class Gate:
                 if waiter.done() and not waiter.cancelled():
                     self.release()
                 else:
-                    waiter.add_done_callback(lambda f: f.cancelled() or self.release())
+                    waiter.add_done_callback(self._release_unless_cancelled)
             if isinstance(error, TimeoutError):
                 raise GateBusy(
                     "other large requests are being decoded; "
@@ -216,6 +216,11 @@ class Gate:
                 loop.call_soon_threadsafe(_hand_over, waiter)
                 return
             self._free = min(self._free + 1, self.slots)
+
+    def _release_unless_cancelled(self, waiter: asyncio.Future[None]) -> None:
+        """A slot handed to a waiter that gave up meanwhile goes back (or to the next one)."""
+        if not waiter.cancelled():
+            self.release()
 
 
 def _hand_over(waiter: asyncio.Future[None]) -> None:

@@ -197,7 +197,7 @@ class Pipeline:
             if isinstance(result, Exception):
                 state.fail(i, _codec_error(result, stage, label))
             else:
-                state.set(i, result)
+                state.put(i, result)
 
     async def _unmark(self, payload: Payload) -> Payload:
         """A codec-encoded (marked) reference becomes a plain one, as the SDK does it."""
@@ -372,7 +372,7 @@ class _Batch:
             if p is not None and i not in self.errors and i not in self.held
         ]
 
-    def set(self, index: int, payload: Payload) -> None:
+    def put(self, index: int, payload: Payload) -> None:
         self.values[index] = payload
 
     def fail(self, index: int, error: PayloadError) -> None:

@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from inspector.config import Config, Profile
 from inspector.pipeline import Pipeline
@@ -25,7 +26,7 @@ from inspector.runtime import build_pipeline
 from inspector.storage.cache import BlobCache
 
 Builder = Callable[..., Pipeline]
-Closer = Callable[[Pipeline], Awaitable[None]]
+Closer = Callable[[Pipeline], Coroutine[Any, Any, None]]
 NAMESPACE_PIPELINES = 64  # per-namespace pipelines kept; the least recently used go first
 
 

@@ -38,7 +38,8 @@ REMOTE_TIMEOUT = 30.0
 
 def build_codec(spec: CodecSpec, *, namespace: str | None = None) -> PayloadCodec:
     """One configured codec as an SDK ``PayloadCodec``."""
-    return codec_kind(spec.type).build(spec, namespace=namespace)
+    codec: PayloadCodec = codec_kind(spec.type).build(spec, namespace=namespace)
+    return codec
 
 
 def build_chain(
@@ -54,7 +55,8 @@ def build_chain(
 
 def build_driver(spec: StorageSpec) -> StorageDriver:
     """One configured storage driver."""
-    return driver_kind(spec.driver).build(spec)
+    driver: StorageDriver = driver_kind(spec.driver).build(spec)
+    return driver
 
 
 def build_pipeline(

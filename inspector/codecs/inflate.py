@@ -23,6 +23,7 @@ import struct
 import zlib
 from gzip import BadGzipFile
 from types import ModuleType
+from typing import cast
 
 from isal import isal_zlib
 
@@ -38,6 +39,8 @@ _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 2, 4, 8, 16
 _GZIP_EOF = "Compressed file ended before the end-of-stream marker was reached"
 _ZLIB_TRUNCATED = "Error -5 while decompressing data: incomplete or truncated stream"
 __all__ = ["MAX_INFLATED_BYTES", "InflateLimitError", "gunzip", "inflate_raw", "unzlib"]
+# isal's stub declares ``error`` as an instance; it is the exception class zlib's ``error`` is.
+_ISAL_ERROR = cast(type[Exception], isal_zlib.error)
 _ZEROS = re.compile(rb"\x00*")
 _NUL = re.compile(rb"\x00")
 
@@ -50,9 +53,10 @@ def gunzip(data: bytes | memoryview, limit: int = MAX_INFLATED_BYTES) -> bytes:
         return whole
     with _Sink(limit) as sink:  # anything else: member by member, as gzip.decompress reads it
         pos: int | None = 0
-        while (pos := _skip_gzip_header(view, pos)) is not None:
+        while pos is not None and (pos := _skip_gzip_header(view, pos)) is not None:
             end = _gzip_member(view, pos, sink)
-            pos = _ZEROS.match(view, end).end()  # type: ignore[union-attr, call-overload]
+            zeros = _ZEROS.match(view, end)  # always matches: zero or more NULs
+            pos = zeros.end() if zeros is not None else end
         return sink.value()
 
 
@@ -68,7 +72,7 @@ def _gzip_member(view: memoryview, pos: int, sink: _Sink) -> int:
         end, complete = _counted(isal_zlib, view, pos, _RAW, sink)
         if _trailer_error(view, end, complete, sink, start) is None:
             return end + 8
-    except isal_zlib.error:
+    except _ISAL_ERROR:
         pass
     sink.rewind(start)
     end, complete = _counted(zlib, view, pos, _RAW, sink)
@@ -99,7 +103,7 @@ def _one_call(view: memoryview, limit: int) -> bytes | None:
     inflater = isal_zlib.decompressobj(wbits=_GZIP)
     try:
         out = inflater.decompress(view, min(limit, _OUT_CHUNK) + 1)
-    except isal_zlib.error:
+    except _ISAL_ERROR:
         return None
     if not inflater.eof or inflater.unused_data or len(out) > limit:
         return None
@@ -178,7 +182,7 @@ def _inflate_stream(view: memoryview, start: int, wbits: int, sink: _Sink) -> tu
         end, complete = _counted(isal_zlib, view, start, wbits, sink)
         if complete:
             return end, True
-    except isal_zlib.error:
+    except _ISAL_ERROR:
         pass
     sink.rewind(mark)
     return _counted(zlib, view, start, wbits, sink)
@@ -232,7 +236,7 @@ def _skip_gzip_header(view: memoryview, pos: int) -> int | None:
         pos += 2 + extra
     for flag in (_FNAME, _FCOMMENT):
         if flags & flag:  # a zero-terminated string; unterminated runs to the end
-            end = _NUL.search(view, pos)  # type: ignore[call-overload]
+            end = _NUL.search(view, pos)
             pos = len(view) if end is None else end.end()
     if flags & _FHCRC:
         _exact(view, pos, 2)  # present, as gzip.decompress requires; not checked, as it does

@@ -56,7 +56,7 @@ def load_python_codec(factory: str) -> PayloadCodec:
     """
     codec = load_factory(
         factory,
-        expected=PayloadCodec,
+        expected=PayloadCodec,  # type: ignore[type-abstract]  # only isinstance() uses it
         what="python codec factory",
         expected_name="PayloadCodec",
         error=CodecConfigError,

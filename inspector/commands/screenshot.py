@@ -127,7 +127,8 @@ def _render(
         return ExitCode.DECODE_FAILED if failures else ExitCode.OK
 
     try:
-        return loop.run_until_complete(main())
+        code: int = loop.run_until_complete(main())
+        return code
     finally:
         loop.run_until_complete(window.shutdown())
         window.close()

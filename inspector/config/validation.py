@@ -96,11 +96,11 @@ class _Reader:
         return resolve_path(self.expect(value, str, key, what), base_dir=self.base_dir)
 
     def factory(self, value: Any, key: str) -> str:
-        self.expect(value, str, key, '"module:attr"')
-        module, _, attr = value.partition(":")
+        text: str = self.expect(value, str, key, '"module:attr"')
+        module, _, attr = text.partition(":")
         if not module or not attr:
             raise self.error(key, f'expected "module:attr", got {_name_or_kind(value)}')
-        return value
+        return text
 
 
 # --- [server] --------------------------------------------------------------------------------
@@ -132,10 +132,10 @@ def _server(r: _Reader, raw: Any) -> ServerConfig:
 
 
 def _port(r: _Reader, port: Any) -> int:
-    r.expect(port, int, "server.port", "a port number")
-    if not 0 <= port <= 65535:
-        raise r.error("server.port", f"expected 0..65535, got {port}")
-    return port
+    number: int = r.expect(port, int, "server.port", "a port number")
+    if not 0 <= number <= 65535:
+        raise r.error("server.port", f"expected 0..65535, got {number}")
+    return number
 
 
 def _tls(r: _Reader, raw: Mapping[str, Any]) -> dict[str, Path]:
@@ -187,7 +187,7 @@ def _storage_list(r: _Reader, raw: Any, where: str) -> dict[str, Any]:
 
 
 def _threshold(r: _Reader, value: Any, key: str) -> int:
-    threshold = r.expect(value, int, key, "a number of bytes")
+    threshold: int = r.expect(value, int, key, "a number of bytes")
     if threshold < 0:
         raise r.error(key, "must be zero or more")
     return threshold

@@ -57,17 +57,17 @@ _PLANS: dict[str, dict[str, _Plan]] = {}
 
 def _plan_for(owner: Descriptor, fd: FieldDescriptor) -> _Plan:
     """Classify one field once; plans are cached per message type."""
-    if fd.type != FieldDescriptor.TYPE_MESSAGE:
-        return _SKIP
     mt = fd.message_type
+    if fd.type != FieldDescriptor.TYPE_MESSAGE or mt is None:
+        return _SKIP
     # Event attributes and failure infos are the event's/failure's own content: "result[0]"
     # reads better than "activityTaskCompletedEventAttributes.result[0]".
     hide = fd.containing_oneof is not None and fd.name.endswith(("_attributes", "_failure_info"))
     if mt.GetOptions().map_entry:
         value_fd = mt.fields_by_name["value"]
-        if value_fd.type != FieldDescriptor.TYPE_MESSAGE:
-            return _SKIP
         vt = value_fd.message_type
+        if value_fd.type != FieldDescriptor.TYPE_MESSAGE or vt is None:
+            return _SKIP
         wrapper = len(owner.fields) == 1  # Memo.fields, Header.fields: "memo.customer"
         if vt.full_name == _PAYLOAD_NAME:
             return _Plan(
@@ -307,7 +307,7 @@ def _event_type(event: dict[str, Any]) -> str | None:
     raw = event.get("eventType", event.get("event_type"))
     if isinstance(raw, int) and not isinstance(raw, bool):
         try:
-            raw = EventType.Name(raw)
+            raw = EventType.Name(EventType.ValueType(raw))
         except ValueError:
             raw = None
     if isinstance(raw, str) and raw:
@@ -317,8 +317,6 @@ def _event_type(event: dict[str, Any]) -> str | None:
                 return _camel_from_snake(name)
             return name[:1].upper() + name[1:]
     for key in event:
-        if not isinstance(key, str):
-            continue
         if key.endswith("EventAttributes") and len(key) > len("EventAttributes"):
             stem = key.removesuffix("EventAttributes")
             return stem[:1].upper() + stem[1:]

@@ -22,6 +22,7 @@ def _replacement_map(
     doc: Document, replacements: Mapping[int, Payload] | Sequence[Payload | None]
 ) -> dict[int, Payload]:
     """Normalise both accepted forms to {index: payload}; indexes must name found payloads."""
+    items: list[tuple[int, Payload | None]]
     if isinstance(replacements, Mapping):
         items = list(replacements.items())
     else:

@@ -24,6 +24,7 @@ from json.encoder import encode_basestring_ascii
 from typing import TextIO
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 Subscriber = Callable[["RequestRecord"], None]
 
@@ -121,7 +122,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 def log_middleware(
     log: RequestLog,
-) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+) -> Middleware:
     """The outermost middleware: times every request and logs what the inner layers noted."""
 
     @web.middleware

@@ -196,7 +196,7 @@ def _bind(host: str, port: int) -> list[socket.socket]:
         )
     except socket.gaierror as e:
         raise ServerStartError(f"cannot use host '{host}': {e.strerror}") from None
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str | int]] = set()
     sockets: list[socket.socket] = []
     chosen = port
     try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from inspector.config import ServerConfig
 from inspector.errors import InspectorError
@@ -28,7 +29,6 @@ PREFLIGHT_MAX_AGE = "600"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 
 class OriginError(InspectorError, ValueError):

@@ -17,7 +17,7 @@ def load_python_driver(factory: str, *, name: str = "") -> StorageDriver:
     ``name``, the driver must call itself that. Every failure is a ``DriverConfigError``."""
     driver = load_factory(
         factory,
-        expected=StorageDriver,
+        expected=StorageDriver,  # type: ignore[type-abstract]  # only isinstance() uses it
         what="storage factory",
         expected_name="temporalio StorageDriver",
         error=DriverConfigError,

@@ -43,6 +43,7 @@ from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
 from .resources import Sample, app_icon
+from .saving import export_document
 from .server_panel import ServerPanel
 from .session import PipelineSession
 from .settings import AppSettings
@@ -335,7 +336,7 @@ class MainWindow(QMainWindow):
         """Show an already parsed document (headless screenshots parse it themselves)."""
         tab = self._new_tab(loaded.name)
         tab.path = loaded.path
-        tab._loaded(loaded, build_rows(loaded.doc, None))
+        tab.show_loaded(loaded, build_rows(loaded.doc, None))
         return tab
 
     def open_sample(self, sample: Sample) -> DocumentTab:
@@ -528,7 +529,7 @@ class MainWindow(QMainWindow):
             if not tab.is_current:
                 tab.run_view()
                 await self.runner.wait_idle()
-            failed = await tab.export_to(path)
+            failed = await export_document(tab, path)
             note = f" ({failed} left as they were: errors in this view)" if failed else ""
             self.statusBar().showMessage(f"Exported to {path}{note}", 8000)
 

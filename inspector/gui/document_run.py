@@ -210,7 +210,7 @@ class DocumentRun:
     ) -> Mapping[int, Outcome]:
         """Every outcome of the current results (the view runs again if they did not keep
         all); raises ``ConfigError`` when that run's profile cannot be built."""
-        outcomes = self.outcomes or {}
+        outcomes = self.outcomes if self.outcomes is not None else {}
         if isinstance(outcomes, ViewResults) and not outcomes.complete:
             outcomes = await run_document_view(doc, pipeline_for(view, source), view)
         return outcomes

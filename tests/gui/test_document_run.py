@@ -39,6 +39,16 @@ def _document(count: int, size: int = 10):
     return parse_document(json.dumps({"payloads": payloads}), source="test.json")
 
 
+class _Fixed:
+    """A pipeline source that always gives the same pipeline."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self._pipeline = pipeline
+
+    def pipeline(self) -> Pipeline:
+        return self._pipeline
+
+
 def test_importing_it_brings_in_no_qt() -> None:
     code = (
         "import sys, inspector.gui.document_run; "
@@ -117,14 +127,21 @@ async def test_complete_outcomes_run_again_only_when_some_were_dropped() -> None
     run.finish("raw", 0, await run_document_view(doc, pipeline, "raw", into=kept))
     assert sorted(kept) == [0] and not kept.complete
 
-    class Source:
-        def pipeline(self) -> Pipeline:
-            return pipeline
-
-    every = await run.complete_outcomes(doc, "raw", Source())
+    every = await run.complete_outcomes(doc, "raw", _Fixed(pipeline))
     assert sorted(every) == [0, 1, 2]
     text, failed = export_text(doc, every)
     assert failed == 0 and json.loads(text) == json.loads(json.dumps(doc.root))
+
+
+async def test_complete_outcomes_when_the_results_kept_none() -> None:
+    """A first payload past the budget leaves the results empty (and falsy), not complete."""
+    doc = _document(2, size=8000)
+    pipeline = Pipeline(name="raw")
+    run = DocumentRun(generation=0)
+    kept = ViewResults(budget=0)
+    run.finish("raw", 0, await run_document_view(doc, pipeline, "raw", into=kept))
+    assert len(kept) == 0 and not kept.complete
+    assert sorted(await run.complete_outcomes(doc, "raw", _Fixed(pipeline))) == [0, 1]
 
 
 def test_raw_runs_without_a_profile_the_other_views_do_not() -> None:

@@ -8,7 +8,7 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -36,19 +36,19 @@ from PySide6.QtWidgets import (
 
 from inspector.views import VIEWS, View
 
+from . import saving
 from .about_dialog import AboutDialog
-from .audit import AuditCaption, ScreenshotError, render, save_png, utc_now
+from .audit import AuditCaption
 from .config_dialog import ConfigDialog
 from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
 from .resources import Sample, app_icon
-from .saving import export_document
 from .server_panel import ServerPanel
 from .session import PipelineSession
 from .settings import AppSettings
 from .start_page import StartPage
-from .tasks import Progress, TaskRunner
+from .tasks import TaskRunner
 
 
 class MainWindow(QMainWindow):
@@ -512,71 +512,23 @@ class MainWindow(QMainWindow):
         if count:
             self.statusBar().showMessage(f"Cancelled {count} running task(s).", 4000)
 
+    # The export and the audit screenshot: see saving.py.
     def export_dialog(self) -> None:
-        tab = self.current_tab()
-        if tab is None or tab.loaded is None:
-            return
-        stem = Path(tab.loaded.name).stem or "document"
-        suggested = str((tab.path.parent if tab.path else Path.home()) / f"{stem}.{tab.view}.json")
-        path, _ = QFileDialog.getSaveFileName(self, "Export document", suggested, "JSON (*.json)")
-        if path:
-            self.export(tab, Path(path))
+        saving.export_dialog(self)
 
     def export(self, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
         """Write the document in the current view, same shape, atomically."""
-
-        async def work(progress: Progress) -> None:
-            if not tab.is_current:
-                tab.run_view()
-                await self.runner.wait_idle()
-            failed = await export_document(tab, path)
-            note = f" ({failed} left as they were: errors in this view)" if failed else ""
-            self.statusBar().showMessage(f"Exported to {path}{note}", 8000)
-
-        return self.runner.start("export", f"Exporting {path.name}", work)
+        return saving.export(self, tab, path)
 
     def audit_caption(self) -> AuditCaption:
-        """What the screenshot says: view, profile, source and its sha256, payload, time."""
-        tab = self.current_tab()
-        source, digest, location = "none", "—", "none"
-        if tab is not None and tab.loaded is not None:
-            source, digest = tab.loaded.name, tab.loaded.sha256
-            row = tab.selected_row()
-            if row is not None:
-                location = f"{row.label} ({row.pointer or '/'})"
-        return AuditCaption(
-            view=View(self.view).label,
-            profile=self.session.profile_label,
-            source=source,
-            sha256=digest,
-            location=location,
-            time_utc=utc_now(),
-        )
+        return saving.audit_caption(self)
 
     def save_screenshot(self, path: Path) -> Path:
         """Render the window as it is now, with the caption, to ``path`` (PNG)."""
-        return save_png(render(self, self.audit_caption()), path)
+        return saving.save_screenshot(self, path)
 
     def screenshot_dialog(self) -> None:
-        tab = self.current_tab()
-        stem = Path(tab.loaded.name).stem if tab and tab.loaded else "payload-inspector"
-        stamp = utc_now().replace(":", "").replace("-", "")
-        suggested = str(Path.home() / f"{stem}-{self.view}-{stamp}.png")
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save audit screenshot", suggested, "PNG (*.png)"
-        )
-        if not path:
-            return
-        # Let the dialog disappear before grabbing the window.
-        QTimer.singleShot(50, lambda: self._save_screenshot_reporting(Path(path)))
-
-    def _save_screenshot_reporting(self, path: Path) -> None:
-        try:
-            saved = self.save_screenshot(path)
-        except ScreenshotError as e:
-            self.statusBar().showMessage(f"Screenshot not saved: {e}", 10_000)
-            return
-        self.statusBar().showMessage(f"Audit screenshot saved to {saved}", 8000)
+        saving.screenshot_dialog(self)
 
     def show_config(self) -> None:
         dialog = ConfigDialog(self.session, self)

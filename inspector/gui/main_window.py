@@ -1,5 +1,8 @@
-"""The main window: menus and shortcuts, the view switch, the profile picker, documents in
-tabs (or the start page), the status bar with progress, and the codec server panel.
+"""The main window: menus and shortcuts, the view switch, documents in tabs (or the start
+page), the status bar with progress, and the codec server panel.
+
+The profile picker is ``profile_picker``'s; the export and the audit screenshot are
+``saving``'s flows.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -43,6 +45,7 @@ from .config_dialog import ConfigDialog
 from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
+from .profile_picker import ProfilePicker
 from .resources import Sample, app_icon
 from .server_panel import ServerPanel
 from .session import PipelineSession
@@ -99,6 +102,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
         self.server_dock.hide()
 
+        self.profile_picker = ProfilePicker(self.session, self)
+        self.profile_combo, self.profile_info = self.profile_picker.combo, self.profile_picker.info
         self._make_actions()
         self._make_menus()
         self._make_toolbar()
@@ -247,24 +252,8 @@ class MainWindow(QMainWindow):
         for action in self.view_actions.values():
             bar.addAction(action)
         bar.addSeparator()
-        bar.addWidget(QLabel(" Profile: "))
-        self.profile_combo = QComboBox()
-        self.profile_combo.setEditable(True)
-        self.profile_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.profile_combo.setMinimumContentsLength(18)
-        self.profile_combo.setToolTip(
-            "A profile name, or type a namespace (Enter) to use the profile serving it"
-        )
-        line = self.profile_combo.lineEdit()
-        line.setPlaceholderText("default namespace")
-        self.profile_combo.activated.connect(
-            lambda _i: self.session.select(self.profile_combo.currentText())
-        )
-        line.returnPressed.connect(lambda: self.session.select(self.profile_combo.currentText()))
-        bar.addWidget(self.profile_combo)
-        self.profile_info = QLabel()
-        self.profile_info.setContentsMargins(6, 0, 6, 0)
-        bar.addWidget(self.profile_info)
+        for widget in self.profile_picker.widgets():
+            bar.addWidget(widget)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -449,50 +438,20 @@ class MainWindow(QMainWindow):
 
     def select_profile(self, choice: str | None) -> None:
         """What typing in the profile box does (tests and screenshots call it directly)."""
-        self.profile_combo.setEditText(choice or "")
-        self.session.select(choice)
+        self.profile_picker.select(choice)
 
     def _session_changed(self) -> None:
         for tab in self.documents():
             self.runner.cancel(f"{tab.key}:view")
         self.settings.set_last_profile(self.session.choice)
-        self._refresh_profile_info()
+        self.profile_picker.refresh_info()
         tab = self.current_tab()
         if tab is not None:
             tab.ensure_current()
         self._update_actions()
 
     def _refresh_profiles(self) -> None:
-        combo = self.profile_combo
-        combo.blockSignals(True)
-        combo.clear()
-        for name, profile in self.session.config.profiles.items():
-            combo.addItem(name)
-            combo.setItemData(
-                combo.count() - 1,
-                f"namespaces: {', '.join(profile.namespaces)}",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        combo.setEditText(self.session.choice or "")
-        combo.blockSignals(False)
-        self._refresh_profile_info()
-
-    def _refresh_profile_info(self) -> None:
-        session = self.session
-        if session.profile is None:
-            self.profile_info.setText(f"<span style='color:#c62828'>{session.error}</span>")
-            return
-        profile = session.profile
-        codecs = " → ".join(c.label for c in profile.codecs) or "no codecs"
-        storage = ", ".join(s.name or s.driver for s in profile.storage) or "no storage"
-        target = f"→ {profile.name}: " if session.namespace else f"{profile.name}: "
-        warning = ""
-        if session.state.error:
-            warning = " <span style='color:#c62828'>· config file has errors (Settings)</span>"
-        self.profile_info.setText(f"{target}{codecs} · {storage}{warning}")
-        self.profile_info.setToolTip(
-            f"Config: {session.state.source_label}\nNamespaces: {', '.join(profile.namespaces)}"
-        )
+        self.profile_picker.refresh()
 
     # -- actions -----------------------------------------------------------------------
     def download_selected(self) -> None:
@@ -606,7 +565,7 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
-            self._refresh_profile_info()
+            self.profile_picker.refresh_info()
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:

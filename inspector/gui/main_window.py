@@ -1,8 +1,9 @@
-"""The main window: menus and shortcuts, the view switch, documents in tabs (or the start
-page), the status bar with progress, and the codec server panel.
+"""The main window: documents in tabs (or the start page), the view switch, the status bar
+with progress, and the codec server panel in a dock.
 
-The profile picker is ``profile_picker``'s; the export and the audit screenshot are
-``saving``'s flows.
+It owns the window's state and what each action does. What the actions are (texts,
+shortcuts, menus, toolbar) is the table in ``actions``; the profile picker is
+``profile_picker``'s; the export and the audit screenshot are ``saving``'s flows.
 """
 
 from __future__ import annotations
@@ -13,32 +14,26 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
 from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
-    QKeySequence,
 )
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
-    QMenu,
     QProgressBar,
-    QSizePolicy,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
     QToolButton,
     QWidget,
 )
 
 from inspector.views import VIEWS, View
 
-from . import saving
+from . import actions, saving
 from .about_dialog import AboutDialog
 from .audit import AuditCaption
 from .config_dialog import ConfigDialog
@@ -105,8 +100,6 @@ class MainWindow(QMainWindow):
         self.profile_picker = ProfilePicker(self.session, self)
         self.profile_combo, self.profile_info = self.profile_picker.combo, self.profile_picker.info
         self._make_actions()
-        self._make_menus()
-        self._make_toolbar()
         self._make_status_bar()
 
         self.start_page.open_requested.connect(self.open_dialog)
@@ -124,142 +117,19 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # -- construction ------------------------------------------------------------------
-    def _action(
-        self,
-        text: str,
-        slot: object,
-        shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
-        tip: str | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        return action
-
     def _make_actions(self) -> None:
-        self.new_action = self._action(
-            "&New document", self.new_document, "Ctrl+N", "Paste or type a document in a new tab"
-        )
-        self.open_action = self._action(
-            "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "Open documents"
-        )
-        self.paste_action = self._action(
-            "&Paste as new document",
-            self.paste,
-            QKeySequence.StandardKey.Paste,
-            "Open the clipboard's text or files",
-        )
-        self.export_action = self._action(
-            "&Export…", self.export_dialog, "Ctrl+E", "Save the document in the current view"
-        )
-        self.screenshot_action = self._action(
-            "Save audit &screenshot…",
-            self.screenshot_dialog,
-            "Ctrl+Shift+S",
-            "Save a PNG of this view with its audit caption",
-        )
-        self.close_tab_action = self._action(
-            "&Close tab", lambda: self.close_tab(self.tabs.currentIndex()), "Ctrl+W"
-        )
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.copy_value_action = self._action(
-            "Copy &value", lambda: self._with_tab(DocumentTab.copy_value), "Ctrl+Shift+C"
-        )
-        self.copy_path_action = self._action(
-            "Copy &path", lambda: self._with_tab(DocumentTab.copy_path), "Ctrl+Alt+C"
-        )
-        self.find_action = self._action(
-            "&Filter payloads", lambda: self._with_tab(DocumentTab.focus_filter), "Ctrl+F"
-        )
-        self.download_action = self._action(
-            "&Download selected reference", self.download_selected, "Ctrl+D"
-        )
-        self.refresh_action = self._action(
-            "&Refresh from storage",
-            self.refresh,
-            "F5",
-            "Run the view again, fetching references anew",
-        )
-        self.cancel_action = self._action(
-            "&Cancel running work", self.cancel_work, "Esc", "Cancel what is running"
-        )
-        self.server_action = self.server_dock.toggleViewAction()
-        self.server_action.setText("Codec &server")
-        self.server_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        self.addAction(self.server_action)
-        self.config_action = self._action(
-            "&Profiles and config file…", self.show_config, "Ctrl+,", "Which config is in use"
-        )
-        self.about_action = self._action("&About Payload Inspector", self.show_about, "F1")
-        self.view_group = QActionGroup(self)
-        self.view_group.setExclusive(True)
-        self.view_actions: dict[str, QAction] = {}
-        for n, view in enumerate(View, start=1):
-            action = self._action(
-                view.label, lambda _=False, v=view.value: self.set_view(v), f"Ctrl+{n}"
-            )
-            action.setCheckable(True)
-            action.setToolTip(f"{view.tip} (Ctrl+{n})")
-            self.view_group.addAction(action)
-            self.view_actions[view] = action
+        """Actions, menus and toolbar from the table in ``actions`` (``{name}_action``)."""
+        provided = {"server": self.server_dock.toggleViewAction()}
+        made, menus = actions.build_actions(self, self.current_tab, provided)
+        self._actions = made
+        for name, action in made.items():
+            setattr(self, f"{name}_action", action)
+        self.view_actions = {view.value: made[f"view_{view.value}"] for view in View}
         self.view_actions[self.view].setChecked(True)
-
-    def _make_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.open_action])
-        self.recent_menu = QMenu("Open &recent", self)
-        file_menu.addMenu(self.recent_menu)
-        self.sample_menu = QMenu("Open s&ample", self)
-        for sample in self.start_page.samples:
-            action = self.sample_menu.addAction(sample.title)
-            action.setStatusTip(sample.description)
-            action.triggered.connect(lambda _=False, s=sample: self.open_sample(s))
-        file_menu.addMenu(self.sample_menu)
-        file_menu.addAction(self.paste_action)
-        file_menu.addSeparator()
-        file_menu.addActions([self.export_action, self.screenshot_action])
-        file_menu.addSeparator()
-        file_menu.addActions([self.close_tab_action, self.quit_action])
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.copy_value_action, self.copy_path_action, self.find_action])
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions(list(self.view_actions.values()))
-        view_menu.addSeparator()
-        view_menu.addActions(
-            [self.download_action, self.refresh_action, self.cancel_action, self.server_action]
-        )
-        settings_menu = bar.addMenu("&Settings")
-        settings_menu.addAction(self.config_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about_action)
-
-    def _make_toolbar(self) -> None:
-        bar = QToolBar("Main")
-        bar.setObjectName("mainToolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(bar)
-        bar.addAction(self.open_action)
-        bar.addSeparator()
-        view_label = QLabel(" View: ")
-        bar.addWidget(view_label)
-        for action in self.view_actions.values():
-            bar.addAction(action)
-        bar.addSeparator()
-        for widget in self.profile_picker.widgets():
-            bar.addWidget(widget)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        bar.addAction(self.screenshot_action)
-        bar.addAction(self.server_action)
-        self.toolbar = bar
+        self.recent_menu, self.sample_menu = menus["recent"], menus["sample"]
+        actions.fill_sample_menu(self.sample_menu, self.start_page.samples, self.open_sample)
+        actions.build_menus(self, made, menus)
+        self.toolbar = actions.build_toolbar(self, made, self.profile_picker.widgets())
 
     def _make_status_bar(self) -> None:
         status = self.statusBar()
@@ -373,6 +243,9 @@ class MainWindow(QMainWindow):
             self.central.setCurrentWidget(self.start_page)
         self._update_actions()
 
+    def close_current_tab(self) -> None:
+        self.close_tab(self.tabs.currentIndex())
+
     def current_tab(self) -> DocumentTab | None:
         if self.central.currentWidget() is not self.tabs:
             return None
@@ -383,11 +256,6 @@ class MainWindow(QMainWindow):
         return [
             t for i in range(self.tabs.count()) if isinstance(t := self.tabs.widget(i), DocumentTab)
         ]
-
-    def _with_tab(self, method: object) -> None:
-        tab = self.current_tab()
-        if tab is not None:
-            method(tab)  # type: ignore[operator]
 
     def _retitle(self, tab: DocumentTab, title: str) -> None:
         index = self.tabs.indexOf(tab)
@@ -409,15 +277,9 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         files = self.settings.recent_files()
         self.start_page.set_recent(files)
-        self.recent_menu.clear()
-        for path in files:
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_path(Path(p)))
-        if files:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear recent files", self._clear_recent)
-        self.recent_menu.setEnabled(bool(files))
+        actions.fill_recent_menu(
+            self.recent_menu, files, lambda p: self.open_path(Path(p)), self._clear_recent
+        )
 
     def _clear_recent(self) -> None:
         self.settings.clear_recent_files()
@@ -530,11 +392,7 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         tab = self.current_tab()
         loaded = tab is not None and tab.loaded is not None
-        for action in (self.export_action, self.copy_value_action, self.copy_path_action):
-            action.setEnabled(loaded)
-        self.download_action.setEnabled(loaded)
-        self.refresh_action.setEnabled(loaded)
-        self.close_tab_action.setEnabled(tab is not None)
+        actions.enable_for(self._actions, tab=tab is not None, document=loaded)
         title = "Payload Inspector"
         if tab is not None:
             title = f"{tab.name} — {title}"

@@ -13,21 +13,13 @@ import itertools
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
-from PySide6.QtGui import (
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-)
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
-    QProgressBar,
     QStackedWidget,
     QTabWidget,
-    QToolButton,
     QWidget,
 )
 
@@ -46,6 +38,7 @@ from .server_panel import ServerPanel
 from .session import PipelineSession
 from .settings import AppSettings
 from .start_page import StartPage
+from .status_bar import WindowStatusBar
 from .tasks import TaskRunner
 
 
@@ -100,7 +93,12 @@ class MainWindow(QMainWindow):
         self.profile_picker = ProfilePicker(self.session, self)
         self.profile_combo, self.profile_info = self.profile_picker.combo, self.profile_picker.info
         self._make_actions()
-        self._make_status_bar()
+        self.status = WindowStatusBar()
+        self.setStatusBar(self.status)
+        self.status.cancel_button.clicked.connect(self.cancel_work)
+        # The bar's parts, under the names the window has always given them.
+        self.status_label, self.progress = self.status.label, self.status.progress
+        self.cancel_button, self.server_status = self.status.cancel_button, self.status.server
 
         self.start_page.open_requested.connect(self.open_dialog)
         self.start_page.path_requested.connect(lambda p: self.open_path(Path(p)))
@@ -130,23 +128,6 @@ class MainWindow(QMainWindow):
         actions.fill_sample_menu(self.sample_menu, self.start_page.samples, self.open_sample)
         actions.build_menus(self, made, menus)
         self.toolbar = actions.build_toolbar(self, made, self.profile_picker.widgets())
-
-    def _make_status_bar(self) -> None:
-        status = self.statusBar()
-        self.status_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setMaximumHeight(16)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel (Esc)")
-        self.cancel_button.clicked.connect(self.cancel_work)
-        self.server_status = QLabel()
-        status.addWidget(self.status_label, 1)
-        status.addPermanentWidget(self.progress)
-        status.addPermanentWidget(self.cancel_button)
-        status.addPermanentWidget(self.server_status)
-        self.progress.hide()
-        self.cancel_button.hide()
 
     # -- documents ---------------------------------------------------------------------
     def _new_tab(self, name: str) -> DocumentTab:
@@ -362,32 +343,14 @@ class MainWindow(QMainWindow):
 
     # -- status ------------------------------------------------------------------------
     def _update_status(self) -> None:
-        active = self.runner.active()
-        if active:
-            current = active[-1]
-            more = f" (+{len(active) - 1} more)" if len(active) > 1 else ""
-            if current.total:
-                self.progress.setRange(0, current.total)
-                self.progress.setValue(current.done)
-                text = f"{current.label}… {current.done:,}/{current.total:,}{more}"
-            else:
-                self.progress.setRange(0, 0)
-                text = f"{current.label}…{more}"
-            self.status_label.setText(text)
-            self.progress.show()
-            self.cancel_button.show()
-        else:
-            self.progress.hide()
-            self.cancel_button.hide()
-            tab = self.current_tab()
-            self.status_label.setText(tab.summary() if tab is not None else "")
+        tab = self.current_tab()
+        self.status.show_tasks(self.runner.active(), tab.summary() if tab is not None else "")
 
     def _task_failed(self, label: str, message: str) -> None:
         self.statusBar().showMessage(f"{label}: {message}", 10_000)
 
     def _server_state_changed(self, running: bool) -> None:
-        url = self.server_panel.url
-        self.server_status.setText(f"● server {url}" if running and url else "")
+        self.status.show_server(self.server_panel.url if running else None)
 
     def _update_actions(self) -> None:
         tab = self.current_tab()

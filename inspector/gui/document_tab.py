@@ -1,10 +1,10 @@
 """One open document in a tab: its pages, its view runs on the task runner, its actions.
 
 A tab shows the editor (the text did not parse), the loading page (``document_load``) or
-the inspector: the payload list (``payload_table``) beside the selected payload's detail.
-What a view run computes and when its results are stale is ``document_run``'s (no Qt);
-this module schedules those runs on the session's pipeline, where a newer run (another
-view, another profile) cancels the stale one, and turns their results into what is shown.
+the inspector page (``inspector_page``: the payload list beside the selected payload's
+detail). What a view run computes and when its results are stale is ``document_run``'s (no
+Qt); this module schedules those runs on the session's pipeline, where a newer run
+(another view, another profile) cancels the stale one, and shows what they give.
 """
 
 from __future__ import annotations

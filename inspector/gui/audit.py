@@ -106,7 +106,8 @@ def save_png(image: QImage, path: str | Path) -> Path:
         raise ScreenshotError(f"{target}: no such directory: {target.parent}")
     try:
         with atomic_write.replacing(target) as tmp:
-            if not image.save(str(tmp), "PNG"):
+            # PySide6 wants the format as str at run time; its stub says bytes
+            if not image.save(str(tmp), "PNG"):  # type: ignore[call-overload]
                 raise ScreenshotError(f"{target}: cannot write the PNG")
     except OSError as e:
         raise ScreenshotError(f"{target}: cannot write: {e.strerror or e}") from None

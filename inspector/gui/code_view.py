@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,7 +20,7 @@ from .json_highlighter import JsonHighlighter
 HIGHLIGHT_LIMIT = 1024 * 1024  # beyond this, plain text: highlighting would cost seconds
 
 
-def monospace_font() -> object:
+def monospace_font() -> QFont:
     """The system's fixed-width font (DejaVu Sans Mono on most Linux desktops)."""
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -58,8 +58,16 @@ class CodeView(QWidget):
         self._highlighter: JsonHighlighter | None = None
         self._on_unfold: Callable[[], None] | None = None
         self._on_show_all: Callable[[], None] | None = None
-        self.unfold_button.clicked.connect(lambda: self._on_unfold and self._on_unfold())
-        self.show_all_button.clicked.connect(lambda: self._on_show_all and self._on_show_all())
+        self.unfold_button.clicked.connect(self._unfold_clicked)
+        self.show_all_button.clicked.connect(self._show_all_clicked)
+
+    def _unfold_clicked(self) -> None:
+        if self._on_unfold is not None:
+            self._on_unfold()
+
+    def _show_all_clicked(self) -> None:
+        if self._on_show_all is not None:
+            self._on_show_all()
 
     def set_text(
         self,

@@ -16,7 +16,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner; typeshed omits it
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,16 @@ def _value(text: str, i: int, depth: int) -> tuple[Any, int]:
     return _DECODER.raw_decode(text, i)
 
 
+def _after_item(text: str, i: int, close: str) -> tuple[int, bool]:
+    """Past the comma after an item (False), or past the container's ``close`` (True)."""
+    i = _skip(text, i)
+    if text[i] == ",":
+        return _skip(text, i + 1), False
+    if text[i] == close:
+        return i + 1, True
+    raise _NotPlain(f"expected ',' or '{close}'")
+
+
 def _object(text: str, i: int, depth: int) -> tuple[dict[str, Any], int]:
     obj: dict[str, Any] = {}
     i = _skip(text, i)
@@ -115,13 +125,9 @@ def _object(text: str, i: int, depth: int) -> tuple[dict[str, Any], int]:
         if text[i] != ":":
             raise _NotPlain("expected ':'")
         obj[key], i = _value(text, _skip(text, i + 1), depth + 1)
-        i = _skip(text, i)
-        if text[i] == ",":
-            i = _skip(text, i + 1)
-        elif text[i] == "}":
-            return obj, i + 1
-        else:
-            raise _NotPlain("expected ',' or '}'")
+        i, closed = _after_item(text, i, "}")
+        if closed:
+            return obj, i
 
 
 def _array(text: str, i: int, depth: int) -> tuple[list[Any], int]:
@@ -132,13 +138,9 @@ def _array(text: str, i: int, depth: int) -> tuple[list[Any], int]:
     while True:
         item, i = _value(text, i, depth + 1)
         items.append(item)
-        i = _skip(text, i)
-        if text[i] == ",":
-            i = _skip(text, i + 1)
-        elif text[i] == "]":
-            return items, i + 1
-        else:
-            raise _NotPlain("expected ',' or ']'")
+        i, closed = _after_item(text, i, "]")
+        if closed:
+            return items, i
 
 
 def loads_in_pieces(text: str) -> Any:
@@ -189,8 +191,8 @@ class _TreePayload(FoundPayload):
         self._value = value
         self._source = source
 
-    @property  # type: ignore[override]
-    def payload(self) -> Payload:
+    @property
+    def payload(self) -> Payload:  # type: ignore[override]  # read lazily: only when shown
         return payload_from_json(self._value, self.location.pointer, self._source)
 
     def encoded_size(self) -> int:

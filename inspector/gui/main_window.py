@@ -1,5 +1,9 @@
-"""The main window: menus and shortcuts, the view switch, the profile picker, documents in
-tabs (or the start page), the status bar with progress, and the codec server panel.
+"""The main window: documents in tabs (or the start page), the view switch, the status bar
+with progress, and the codec server panel in a dock.
+
+It owns the window's state and what each action does. What the actions are (texts,
+shortcuts, menus, toolbar) is the table in ``actions``; the profile picker is
+``profile_picker``'s; the export and the audit screenshot are ``saving``'s flows.
 """
 
 from __future__ import annotations
@@ -8,46 +12,34 @@ import asyncio
 import itertools
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDropEvent,
-    QGuiApplication,
-    QKeySequence,
-)
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
-    QMenu,
-    QProgressBar,
-    QSizePolicy,
     QStackedWidget,
     QTabWidget,
-    QToolBar,
-    QToolButton,
     QWidget,
 )
 
 from inspector.views import VIEWS, View
 
+from . import actions, saving
 from .about_dialog import AboutDialog
-from .audit import AuditCaption, ScreenshotError, render, save_png, utc_now
+from .audit import AuditCaption
 from .config_dialog import ConfigDialog
 from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
+from .profile_picker import ProfilePicker
 from .resources import Sample, app_icon
 from .server_panel import ServerPanel
 from .session import PipelineSession
 from .settings import AppSettings
 from .start_page import StartPage
-from .tasks import Progress, TaskRunner
+from .status_bar import WindowStatusBar
+from .tasks import TaskRunner
 
 
 class MainWindow(QMainWindow):
@@ -98,10 +90,15 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
         self.server_dock.hide()
 
+        self.profile_picker = ProfilePicker(self.session, self)
+        self.profile_combo, self.profile_info = self.profile_picker.combo, self.profile_picker.info
         self._make_actions()
-        self._make_menus()
-        self._make_toolbar()
-        self._make_status_bar()
+        self.status = WindowStatusBar()
+        self.setStatusBar(self.status)
+        self.status.cancel_button.clicked.connect(self.cancel_work)
+        # The bar's parts, under the names the window has always given them.
+        self.status_label, self.progress = self.status.label, self.status.progress
+        self.cancel_button, self.server_status = self.status.cancel_button, self.status.server
 
         self.start_page.open_requested.connect(self.open_dialog)
         self.start_page.path_requested.connect(lambda p: self.open_path(Path(p)))
@@ -118,175 +115,19 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     # -- construction ------------------------------------------------------------------
-    def _action(
-        self,
-        text: str,
-        slot: object,
-        shortcut: QKeySequence | str | QKeySequence.StandardKey | None = None,
-        tip: str | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(f"{tip} ({action.shortcut().toString()})" if shortcut else tip)
-        action.triggered.connect(slot)  # type: ignore[arg-type]
-        self.addAction(action)  # shortcuts work even with the menu bar hidden
-        return action
-
     def _make_actions(self) -> None:
-        self.new_action = self._action(
-            "&New document", self.new_document, "Ctrl+N", "Paste or type a document in a new tab"
-        )
-        self.open_action = self._action(
-            "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "Open documents"
-        )
-        self.paste_action = self._action(
-            "&Paste as new document",
-            self.paste,
-            QKeySequence.StandardKey.Paste,
-            "Open the clipboard's text or files",
-        )
-        self.export_action = self._action(
-            "&Export…", self.export_dialog, "Ctrl+E", "Save the document in the current view"
-        )
-        self.screenshot_action = self._action(
-            "Save audit &screenshot…",
-            self.screenshot_dialog,
-            "Ctrl+Shift+S",
-            "Save a PNG of this view with its audit caption",
-        )
-        self.close_tab_action = self._action(
-            "&Close tab", lambda: self.close_tab(self.tabs.currentIndex()), "Ctrl+W"
-        )
-        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.copy_value_action = self._action(
-            "Copy &value", lambda: self._with_tab(DocumentTab.copy_value), "Ctrl+Shift+C"
-        )
-        self.copy_path_action = self._action(
-            "Copy &path", lambda: self._with_tab(DocumentTab.copy_path), "Ctrl+Alt+C"
-        )
-        self.find_action = self._action(
-            "&Filter payloads", lambda: self._with_tab(DocumentTab.focus_filter), "Ctrl+F"
-        )
-        self.download_action = self._action(
-            "&Download selected reference", self.download_selected, "Ctrl+D"
-        )
-        self.refresh_action = self._action(
-            "&Refresh from storage",
-            self.refresh,
-            "F5",
-            "Run the view again, fetching references anew",
-        )
-        self.cancel_action = self._action(
-            "&Cancel running work", self.cancel_work, "Esc", "Cancel what is running"
-        )
-        self.server_action = self.server_dock.toggleViewAction()
-        self.server_action.setText("Codec &server")
-        self.server_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
-        self.addAction(self.server_action)
-        self.config_action = self._action(
-            "&Profiles and config file…", self.show_config, "Ctrl+,", "Which config is in use"
-        )
-        self.about_action = self._action("&About Payload Inspector", self.show_about, "F1")
-        self.view_group = QActionGroup(self)
-        self.view_group.setExclusive(True)
-        self.view_actions: dict[str, QAction] = {}
-        for n, view in enumerate(View, start=1):
-            action = self._action(
-                view.label, lambda _=False, v=view.value: self.set_view(v), f"Ctrl+{n}"
-            )
-            action.setCheckable(True)
-            action.setToolTip(f"{view.tip} (Ctrl+{n})")
-            self.view_group.addAction(action)
-            self.view_actions[view] = action
+        """Actions, menus and toolbar from the table in ``actions`` (``{name}_action``)."""
+        provided = {"server": self.server_dock.toggleViewAction()}
+        made, menus = actions.build_actions(self, self.current_tab, provided)
+        self._actions = made
+        for name, action in made.items():
+            setattr(self, f"{name}_action", action)
+        self.view_actions = {view.value: made[f"view_{view.value}"] for view in View}
         self.view_actions[self.view].setChecked(True)
-
-    def _make_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.new_action, self.open_action])
-        self.recent_menu = QMenu("Open &recent", self)
-        file_menu.addMenu(self.recent_menu)
-        self.sample_menu = QMenu("Open s&ample", self)
-        for sample in self.start_page.samples:
-            action = self.sample_menu.addAction(sample.title)
-            action.setStatusTip(sample.description)
-            action.triggered.connect(lambda _=False, s=sample: self.open_sample(s))
-        file_menu.addMenu(self.sample_menu)
-        file_menu.addAction(self.paste_action)
-        file_menu.addSeparator()
-        file_menu.addActions([self.export_action, self.screenshot_action])
-        file_menu.addSeparator()
-        file_menu.addActions([self.close_tab_action, self.quit_action])
-        edit_menu = bar.addMenu("&Edit")
-        edit_menu.addActions([self.copy_value_action, self.copy_path_action, self.find_action])
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions(list(self.view_actions.values()))
-        view_menu.addSeparator()
-        view_menu.addActions(
-            [self.download_action, self.refresh_action, self.cancel_action, self.server_action]
-        )
-        settings_menu = bar.addMenu("&Settings")
-        settings_menu.addAction(self.config_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about_action)
-
-    def _make_toolbar(self) -> None:
-        bar = QToolBar("Main")
-        bar.setObjectName("mainToolbar")
-        bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.addToolBar(bar)
-        bar.addAction(self.open_action)
-        bar.addSeparator()
-        view_label = QLabel(" View: ")
-        bar.addWidget(view_label)
-        for action in self.view_actions.values():
-            bar.addAction(action)
-        bar.addSeparator()
-        bar.addWidget(QLabel(" Profile: "))
-        self.profile_combo = QComboBox()
-        self.profile_combo.setEditable(True)
-        self.profile_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.profile_combo.setMinimumContentsLength(18)
-        self.profile_combo.setToolTip(
-            "A profile name, or type a namespace (Enter) to use the profile serving it"
-        )
-        line = self.profile_combo.lineEdit()
-        line.setPlaceholderText("default namespace")
-        self.profile_combo.activated.connect(
-            lambda _i: self.session.select(self.profile_combo.currentText())
-        )
-        line.returnPressed.connect(lambda: self.session.select(self.profile_combo.currentText()))
-        bar.addWidget(self.profile_combo)
-        self.profile_info = QLabel()
-        self.profile_info.setContentsMargins(6, 0, 6, 0)
-        bar.addWidget(self.profile_info)
-        spacer = QWidget()
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
-        bar.addAction(self.screenshot_action)
-        bar.addAction(self.server_action)
-        self.toolbar = bar
-
-    def _make_status_bar(self) -> None:
-        status = self.statusBar()
-        self.status_label = QLabel()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(220)
-        self.progress.setMaximumHeight(16)
-        self.cancel_button = QToolButton()
-        self.cancel_button.setText("Cancel (Esc)")
-        self.cancel_button.clicked.connect(self.cancel_work)
-        self.server_status = QLabel()
-        status.addWidget(self.status_label, 1)
-        status.addPermanentWidget(self.progress)
-        status.addPermanentWidget(self.cancel_button)
-        status.addPermanentWidget(self.server_status)
-        self.progress.hide()
-        self.cancel_button.hide()
+        self.recent_menu, self.sample_menu = menus["recent"], menus["sample"]
+        actions.fill_sample_menu(self.sample_menu, self.start_page.samples, self.open_sample)
+        actions.build_menus(self, made, menus)
+        self.toolbar = actions.build_toolbar(self, made, self.profile_picker.widgets())
 
     # -- documents ---------------------------------------------------------------------
     def _new_tab(self, name: str) -> DocumentTab:
@@ -335,7 +176,7 @@ class MainWindow(QMainWindow):
         """Show an already parsed document (headless screenshots parse it themselves)."""
         tab = self._new_tab(loaded.name)
         tab.path = loaded.path
-        tab._loaded(loaded, build_rows(loaded.doc, None))
+        tab.show_loaded(loaded, build_rows(loaded.doc, None))
         return tab
 
     def open_sample(self, sample: Sample) -> DocumentTab:
@@ -383,6 +224,9 @@ class MainWindow(QMainWindow):
             self.central.setCurrentWidget(self.start_page)
         self._update_actions()
 
+    def close_current_tab(self) -> None:
+        self.close_tab(self.tabs.currentIndex())
+
     def current_tab(self) -> DocumentTab | None:
         if self.central.currentWidget() is not self.tabs:
             return None
@@ -393,11 +237,6 @@ class MainWindow(QMainWindow):
         return [
             t for i in range(self.tabs.count()) if isinstance(t := self.tabs.widget(i), DocumentTab)
         ]
-
-    def _with_tab(self, method: object) -> None:
-        tab = self.current_tab()
-        if tab is not None:
-            method(tab)  # type: ignore[operator]
 
     def _retitle(self, tab: DocumentTab, title: str) -> None:
         index = self.tabs.indexOf(tab)
@@ -419,15 +258,9 @@ class MainWindow(QMainWindow):
     def _refresh_recent(self) -> None:
         files = self.settings.recent_files()
         self.start_page.set_recent(files)
-        self.recent_menu.clear()
-        for path in files:
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_path(Path(p)))
-        if files:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear recent files", self._clear_recent)
-        self.recent_menu.setEnabled(bool(files))
+        actions.fill_recent_menu(
+            self.recent_menu, files, lambda p: self.open_path(Path(p)), self._clear_recent
+        )
 
     def _clear_recent(self) -> None:
         self.settings.clear_recent_files()
@@ -448,50 +281,20 @@ class MainWindow(QMainWindow):
 
     def select_profile(self, choice: str | None) -> None:
         """What typing in the profile box does (tests and screenshots call it directly)."""
-        self.profile_combo.setEditText(choice or "")
-        self.session.select(choice)
+        self.profile_picker.select(choice)
 
     def _session_changed(self) -> None:
-        for tab in self.documents():
-            self.runner.cancel(f"{tab.key}:view")
+        for each in self.documents():
+            self.runner.cancel(f"{each.key}:view")
         self.settings.set_last_profile(self.session.choice)
-        self._refresh_profile_info()
+        self.profile_picker.refresh_info()
         tab = self.current_tab()
         if tab is not None:
             tab.ensure_current()
         self._update_actions()
 
     def _refresh_profiles(self) -> None:
-        combo = self.profile_combo
-        combo.blockSignals(True)
-        combo.clear()
-        for name, profile in self.session.config.profiles.items():
-            combo.addItem(name)
-            combo.setItemData(
-                combo.count() - 1,
-                f"namespaces: {', '.join(profile.namespaces)}",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        combo.setEditText(self.session.choice or "")
-        combo.blockSignals(False)
-        self._refresh_profile_info()
-
-    def _refresh_profile_info(self) -> None:
-        session = self.session
-        if session.profile is None:
-            self.profile_info.setText(f"<span style='color:#c62828'>{session.error}</span>")
-            return
-        profile = session.profile
-        codecs = " → ".join(c.label for c in profile.codecs) or "no codecs"
-        storage = ", ".join(s.name or s.driver for s in profile.storage) or "no storage"
-        target = f"→ {profile.name}: " if session.namespace else f"{profile.name}: "
-        warning = ""
-        if session.state.error:
-            warning = " <span style='color:#c62828'>· config file has errors (Settings)</span>"
-        self.profile_info.setText(f"{target}{codecs} · {storage}{warning}")
-        self.profile_info.setToolTip(
-            f"Config: {session.state.source_label}\nNamespaces: {', '.join(profile.namespaces)}"
-        )
+        self.profile_picker.refresh()
 
     # -- actions -----------------------------------------------------------------------
     def download_selected(self) -> None:
@@ -511,71 +314,23 @@ class MainWindow(QMainWindow):
         if count:
             self.statusBar().showMessage(f"Cancelled {count} running task(s).", 4000)
 
+    # The export and the audit screenshot: see saving.py.
     def export_dialog(self) -> None:
-        tab = self.current_tab()
-        if tab is None or tab.loaded is None:
-            return
-        stem = Path(tab.loaded.name).stem or "document"
-        suggested = str((tab.path.parent if tab.path else Path.home()) / f"{stem}.{tab.view}.json")
-        path, _ = QFileDialog.getSaveFileName(self, "Export document", suggested, "JSON (*.json)")
-        if path:
-            self.export(tab, Path(path))
+        saving.export_dialog(self)
 
     def export(self, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
         """Write the document in the current view, same shape, atomically."""
-
-        async def work(progress: Progress) -> None:
-            if not tab.is_current:
-                tab.run_view()
-                await self.runner.wait_idle()
-            failed = await tab.export_to(path)
-            note = f" ({failed} left as they were: errors in this view)" if failed else ""
-            self.statusBar().showMessage(f"Exported to {path}{note}", 8000)
-
-        return self.runner.start("export", f"Exporting {path.name}", work)
+        return saving.export(self, tab, path)
 
     def audit_caption(self) -> AuditCaption:
-        """What the screenshot says: view, profile, source and its sha256, payload, time."""
-        tab = self.current_tab()
-        source, digest, location = "none", "—", "none"
-        if tab is not None and tab.loaded is not None:
-            source, digest = tab.loaded.name, tab.loaded.sha256
-            row = tab.selected_row()
-            if row is not None:
-                location = f"{row.label} ({row.pointer or '/'})"
-        return AuditCaption(
-            view=View(self.view).label,
-            profile=self.session.profile_label,
-            source=source,
-            sha256=digest,
-            location=location,
-            time_utc=utc_now(),
-        )
+        return saving.audit_caption(self)
 
     def save_screenshot(self, path: Path) -> Path:
         """Render the window as it is now, with the caption, to ``path`` (PNG)."""
-        return save_png(render(self, self.audit_caption()), path)
+        return saving.save_screenshot(self, path)
 
     def screenshot_dialog(self) -> None:
-        tab = self.current_tab()
-        stem = Path(tab.loaded.name).stem if tab and tab.loaded else "payload-inspector"
-        stamp = utc_now().replace(":", "").replace("-", "")
-        suggested = str(Path.home() / f"{stem}-{self.view}-{stamp}.png")
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save audit screenshot", suggested, "PNG (*.png)"
-        )
-        if not path:
-            return
-        # Let the dialog disappear before grabbing the window.
-        QTimer.singleShot(50, lambda: self._save_screenshot_reporting(Path(path)))
-
-    def _save_screenshot_reporting(self, path: Path) -> None:
-        try:
-            saved = self.save_screenshot(path)
-        except ScreenshotError as e:
-            self.statusBar().showMessage(f"Screenshot not saved: {e}", 10_000)
-            return
-        self.statusBar().showMessage(f"Audit screenshot saved to {saved}", 8000)
+        saving.screenshot_dialog(self)
 
     def show_config(self) -> None:
         dialog = ConfigDialog(self.session, self)
@@ -588,41 +343,19 @@ class MainWindow(QMainWindow):
 
     # -- status ------------------------------------------------------------------------
     def _update_status(self) -> None:
-        active = self.runner.active()
-        if active:
-            current = active[-1]
-            more = f" (+{len(active) - 1} more)" if len(active) > 1 else ""
-            if current.total:
-                self.progress.setRange(0, current.total)
-                self.progress.setValue(current.done)
-                text = f"{current.label}… {current.done:,}/{current.total:,}{more}"
-            else:
-                self.progress.setRange(0, 0)
-                text = f"{current.label}…{more}"
-            self.status_label.setText(text)
-            self.progress.show()
-            self.cancel_button.show()
-        else:
-            self.progress.hide()
-            self.cancel_button.hide()
-            tab = self.current_tab()
-            self.status_label.setText(tab.summary() if tab is not None else "")
+        tab = self.current_tab()
+        self.status.show_tasks(self.runner.active(), tab.summary() if tab is not None else "")
 
     def _task_failed(self, label: str, message: str) -> None:
         self.statusBar().showMessage(f"{label}: {message}", 10_000)
 
     def _server_state_changed(self, running: bool) -> None:
-        url = self.server_panel.url
-        self.server_status.setText(f"● server {url}" if running and url else "")
+        self.status.show_server(self.server_panel.url if running else None)
 
     def _update_actions(self) -> None:
         tab = self.current_tab()
         loaded = tab is not None and tab.loaded is not None
-        for action in (self.export_action, self.copy_value_action, self.copy_path_action):
-            action.setEnabled(loaded)
-        self.download_action.setEnabled(loaded)
-        self.refresh_action.setEnabled(loaded)
-        self.close_tab_action.setEnabled(tab is not None)
+        actions.enable_for(self._actions, tab=tab is not None, document=loaded)
         title = "Payload Inspector"
         if tab is not None:
             title = f"{tab.name} — {title}"
@@ -653,7 +386,7 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
-            self._refresh_profile_info()
+            self.profile_picker.refresh_info()
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -86,7 +86,7 @@ class PayloadRow:
             return (
                 f"reference · {human_size(self.stored_size)}" if self.stored_size else "reference"
             )
-        return self.badge.value
+        return str(self.badge.value)
 
     @property
     def search_text(self) -> str:

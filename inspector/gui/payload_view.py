@@ -80,7 +80,7 @@ def _fold(
         return
     is_dict = isinstance(value, dict)
     out.append(f"{pad}{prefix}{'{' if is_dict else '['}")
-    items = list(value.items()) if is_dict else list(enumerate(value))
+    items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
     shown = items if is_dict else items[:max_items]
     for n, (key, item) in enumerate(shown):
         last = n == len(shown) - 1 and len(shown) == len(items)

@@ -7,7 +7,7 @@ cursor jumps there and the line is marked, so it can be fixed in place and inspe
 from __future__ import annotations
 
 import json
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # the C scanner; typeshed omits it
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut, QTextCursor, QTextFormat

@@ -98,7 +98,9 @@ class StartPage(QWidget):
         grid.setVerticalSpacing(6)
         grid.addWidget(QLabel("<b>Paste a document</b>"), 0, 0)
         self.paste = SourceEditor()
-        self.paste.layout().setContentsMargins(0, 0, 0, 0)
+        paste_layout = self.paste.layout()
+        if paste_layout is not None:
+            paste_layout.setContentsMargins(0, 0, 0, 0)
         self.paste.hint.setText("Payloads, one Payload, a list, or a history export.")
         self.paste.edit.setMinimumHeight(180)
         self.paste.submitted.connect(self._submit)

@@ -16,8 +16,8 @@ import pytest
 from PySide6.QtGui import QImage
 
 from inspector.gui.audit import ScreenshotError, save_png
-from inspector.gui.document_tab import write_atomically
 from inspector.gui.resources import SAMPLES_DIR
+from inspector.gui.saving import write_atomically
 from inspector.gui.settings import AppSettings
 from tests.gui.conftest import Runner, WindowFactory, settle
 

@@ -71,7 +71,7 @@ def disk_full(directory: Path) -> dict[str, Any]:
 
     from inspector.gui.app import create_application
     from inspector.gui.audit import ScreenshotError, save_png
-    from inspector.gui.document_tab import write_atomically
+    from inspector.gui.saving import write_atomically
     from inspector.gui.settings import AppSettings
 
     create_application()

@@ -1,0 +1,119 @@
+"""The window's two ways to save what it shows: the document exported in its view, and the
+audit screenshot.
+
+Each is a flow of its own (a file dialog with a suggested name, the work, a line in the
+status bar), apart from the window that only names them as handlers. An export is written
+atomically off the GUI thread with the usual file permissions, so there is never a
+half-written or owner-only export; a screenshot is taken once the dialog has gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QFileDialog
+
+from inspector import atomic_write
+from inspector.views import View
+
+from .audit import AuditCaption, ScreenshotError, render, save_png, utc_now
+from .document_run import export_text
+from .document_tab import DocumentTab
+from .tasks import Progress
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+DIALOG_GONE_MS = 50  # lets the file dialog disappear before the window is grabbed
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """An export: the text plus a final newline, replaced atomically with the usual file
+    permissions (``inspector.atomic_write``), so no half-written or owner-only exports."""
+    atomic_write.write_text(path, text, "\n")
+
+
+# -- export ----------------------------------------------------------------------------
+async def export_document(tab: DocumentTab, path: Path) -> int:
+    """Write the tab's document in its current view, shape kept; returns how many payloads
+    were left as they were (errors in this view)."""
+    assert tab.loaded is not None
+    outcomes = await tab.complete_outcomes()
+    text, failed = await asyncio.to_thread(export_text, tab.loaded.doc, outcomes)
+    await asyncio.to_thread(write_atomically, path, text)
+    return failed
+
+
+def export_dialog(window: MainWindow) -> None:
+    """Ask where (``<name>.<view>.json`` beside the source), then export there."""
+    tab = window.current_tab()
+    if tab is None or tab.loaded is None:
+        return
+    stem = Path(tab.loaded.name).stem or "document"
+    suggested = str((tab.path.parent if tab.path else Path.home()) / f"{stem}.{tab.view}.json")
+    path, _ = QFileDialog.getSaveFileName(window, "Export document", suggested, "JSON (*.json)")
+    if path:
+        window.export(tab, Path(path))
+
+
+def export(window: MainWindow, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
+    """Write the document in the current view, same shape, atomically."""
+
+    async def work(progress: Progress) -> None:
+        if not tab.is_current:
+            tab.run_view()
+            await window.runner.wait_idle()
+        failed = await export_document(tab, path)
+        note = f" ({failed} left as they were: errors in this view)" if failed else ""
+        window.statusBar().showMessage(f"Exported to {path}{note}", 8000)
+
+    return window.runner.start("export", f"Exporting {path.name}", work)
+
+
+# -- audit screenshot ------------------------------------------------------------------
+def audit_caption(window: MainWindow) -> AuditCaption:
+    """What the screenshot says: view, profile, source and its sha256, payload, time."""
+    tab = window.current_tab()
+    source, digest, location = "none", "—", "none"
+    if tab is not None and tab.loaded is not None:
+        source, digest = tab.loaded.name, tab.loaded.sha256
+        row = tab.selected_row()
+        if row is not None:
+            location = f"{row.label} ({row.pointer or '/'})"
+    return AuditCaption(
+        view=View(window.view).label,
+        profile=window.session.profile_label,
+        source=source,
+        sha256=digest,
+        location=location,
+        time_utc=utc_now(),
+    )
+
+
+def save_screenshot(window: MainWindow, path: Path) -> Path:
+    """Render the window as it is now, with the caption, to ``path`` (PNG)."""
+    return save_png(render(window, audit_caption(window)), path)
+
+
+def screenshot_dialog(window: MainWindow) -> None:
+    """Ask where (``<name>-<view>-<time>.png`` in the home folder), then save there."""
+    tab = window.current_tab()
+    stem = Path(tab.loaded.name).stem if tab and tab.loaded else "payload-inspector"
+    stamp = utc_now().replace(":", "").replace("-", "")
+    suggested = str(Path.home() / f"{stem}-{window.view}-{stamp}.png")
+    path, _ = QFileDialog.getSaveFileName(window, "Save audit screenshot", suggested, "PNG (*.png)")
+    if not path:
+        return
+    QTimer.singleShot(DIALOG_GONE_MS, lambda: _save_screenshot_reporting(window, Path(path)))
+
+
+def _save_screenshot_reporting(window: MainWindow, path: Path) -> None:
+    try:
+        saved = window.save_screenshot(path)
+    except ScreenshotError as e:
+        window.statusBar().showMessage(f"Screenshot not saved: {e}", 10_000)
+        return
+    window.statusBar().showMessage(f"Audit screenshot saved to {saved}", 8000)

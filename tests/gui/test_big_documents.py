@@ -20,6 +20,7 @@ from inspector.gui.loading import BadDocument, parse_bytes, parse_owned
 from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.results import ViewResults
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
+from tests.support.config import profile, write_config
 
 COUNT = 12
 
@@ -41,9 +42,7 @@ def gzip_document(tmp_path: Path, run: Runner) -> tuple[Path, list[Payload]]:
 
 @pytest.fixture
 def gzip_config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text('[profiles.default]\nnamespaces = ["*"]\ncodecs = ["gzip"]\n')
-    return path
+    return write_config(tmp_path, {"default": profile(["gzip"], namespaces=["*"])})
 
 
 def _tab(window: object) -> DocumentTab:

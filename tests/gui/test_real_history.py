@@ -26,7 +26,7 @@ from tests.support.s3 import MotoS3
 def history_config(real_history: HistoryRun, tmp_path: Path) -> Path:
     profile: dict[str, Any] = dict(real_history.profile)
     profile["storage"] = {**profile["storage"], "timeout_seconds": 10}
-    return write_config(tmp_path / "config.toml", {"history": profile})
+    return write_config(tmp_path, {"history": profile})
 
 
 def _open(window: MainWindow, history: HistoryRun, run: Runner, view: str) -> DocumentTab:

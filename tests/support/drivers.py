@@ -1,14 +1,21 @@
-"""Faulty storage drivers and a codec that raises, loaded by ``serve`` as ``module:attr``.
+"""Storage drivers and a codec that misbehave on purpose: the user code a real deployment
+might load, for tests of how the inspector copes with it.
 
-Each driver stores like our filesystem store (same layout and claims, in the directory named
-by ``$RELIABILITY_FAULT_STORE``) and fails on retrieval in its own way. Their ``type()`` is
-not one the pipeline trusts to check hashes itself, so the pipeline verifies what they return.
+Tests use them directly or name them in a config as ``python`` factories
+(``factory = "tests.support.drivers:NAME"``), which ``serve`` and the GUI import in their own
+process; ``tests.support.cli.cli_env`` puts the repo on ``PYTHONPATH`` for that.
+
+The fault drivers store like our filesystem store (same layout and claims, in the directory
+named by ``$RELIABILITY_FAULT_STORE``) and fail on retrieval in their own ways. None of these
+``type()`` names is one the pipeline trusts to check hashes itself, so it verifies what
+they return.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,13 +31,77 @@ from temporalio.converter import (
 
 from inspector.storage.filesystem import FilesystemDriver
 
+STALLING_DRIVER_NAME = "test.slow"
 STORE_ENV = "RELIABILITY_FAULT_STORE"
 DROP_URL_ENV = "RELIABILITY_DROP_URL"
 SLOW_SECONDS = 120.0  # far beyond any profile's timeout_seconds in the tests
 
 
+# -- drivers that need nothing but themselves ------------------------------------------------
+
+
+class StallingDriver(StorageDriver):
+    """Retrieves only after ``delay`` seconds (a minute unless told), counting its calls.
+
+    Alone it stores claims only and never answers in time: a timeout (or Esc in the GUI)
+    must cut it. Around an ``inner`` driver it is that driver, slowed down: for the cache
+    and shared fetches.
+    """
+
+    def __init__(self, inner: StorageDriver | None = None, delay: float = 60.0) -> None:
+        self.inner = inner
+        self.delay = delay
+        self.calls = 0
+
+    def name(self) -> str:
+        return self.inner.name() if self.inner is not None else STALLING_DRIVER_NAME
+
+    def type(self) -> str:
+        return "test.slow"
+
+    async def store(
+        self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
+    ) -> list[StorageDriverClaim]:
+        if self.inner is not None:
+            return await self.inner.store(context, payloads)
+        return [StorageDriverClaim(claim_data={"key": uuid.uuid4().hex}) for _ in payloads]
+
+    async def retrieve(
+        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
+    ) -> list[Payload]:
+        self.calls += 1
+        await asyncio.sleep(self.delay)
+        if self.inner is None:
+            raise AssertionError("unreachable: the pipeline's timeout cancels this")
+        return await self.inner.retrieve(context, claims)
+
+
+class HashlessDriver(StorageDriver):
+    """A plugin driver that trusts whatever it reads (always ``blob``): the pipeline must
+    check its claim's hash for it."""
+
+    def __init__(self, blob: Payload) -> None:
+        self.blob = blob
+
+    def name(self) -> str:
+        return "plugin"
+
+    async def store(
+        self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
+    ) -> list[StorageDriverClaim]:
+        raise NotImplementedError
+
+    async def retrieve(
+        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
+    ) -> list[Payload]:
+        return [self.blob]
+
+
+# -- fault drivers over a real store ($RELIABILITY_FAULT_STORE) -------------------------------
+
+
 class _FaultDriver(StorageDriver):
-    """Stores for real; subclasses break ``retrieve``."""
+    """Stores for real; subclasses break ``retrieve`` (or ``store``)."""
 
     fault = "none"
 
@@ -47,6 +118,11 @@ class _FaultDriver(StorageDriver):
         self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
     ) -> list[StorageDriverClaim]:
         return await self._store.store(context, payloads)
+
+    async def retrieve(
+        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
+    ) -> list[Payload]:
+        return await self._real(claims)
 
     async def _real(self, claims: Sequence[StorageDriverClaim]) -> list[Payload]:
         return await self._store.retrieve(StorageDriverRetrieveContext(), claims)
@@ -77,7 +153,8 @@ class DelayedDriver(_FaultDriver):
 
 
 class DroppingDriver(_FaultDriver):
-    """Fetches the blob over HTTP from a server that closes the connection mid-body."""
+    """Fetches the blob over HTTP (``$RELIABILITY_DROP_URL``) from a server that closes the
+    connection mid-body."""
 
     fault = "drop"
 
@@ -142,11 +219,6 @@ class BrokenStoreDriver(_FaultDriver):
     ) -> list[StorageDriverClaim]:
         raise OSError(28, "No space left on device")
 
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        return await self._real(claims)
-
 
 class SlowStoreDriver(_FaultDriver):
     """Stores after two minutes: the profile's ``timeout_seconds`` must cut it (504)."""
@@ -159,11 +231,8 @@ class SlowStoreDriver(_FaultDriver):
         await asyncio.sleep(SLOW_SECONDS)
         return await super().store(context, payloads)
 
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        return await self._real(claims)
 
+# -- a codec that raises ---------------------------------------------------------------------
 
 RAISING_ENCODING = b"binary/raising"
 REFUSE_METADATA = "refuse-me"  # a payload with this metadata key makes RaisingCodec.encode raise
@@ -183,5 +252,11 @@ class RaisingCodec(PayloadCodec):
 
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         if any(p.metadata.get("encoding") == RAISING_ENCODING for p in payloads):
-            raise ZeroDivisionError("the user's codec divided by zero")
+            raise ZeroDivisionError("the user's codec exploded: it divided by zero")
         return list(payloads)
+
+
+def raising_codec() -> PayloadCodec:
+    """The zero-argument factory form (``tests.support.drivers:raising_codec``), beside the
+    class form (``tests.support.drivers:RaisingCodec``)."""
+    return RaisingCodec()

@@ -17,15 +17,14 @@ from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.settings import AppSettings
 from inspector.references import Reference, make_reference_payload
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
-from tests.support.config import profile, python_storage, write_config
+from tests.support.config import profile, write_config
 from tests.support.drivers import STALLING_DRIVER_NAME as SLOW
+from tests.support.drivers import stub_storage
 
 PROFILES = {
     "default": profile(namespaces=["default"]),
     "payments": profile(["gzip"], namespaces=["payments", "payments-staging"]),
-    "slow": profile(
-        namespaces=["slow"], storage=python_storage("tests.support.drivers:StallingDriver")
-    ),
+    "slow": profile(namespaces=["slow"], storage=stub_storage("StallingDriver")),
 }
 
 

@@ -30,7 +30,7 @@ import pytest
 from temporalio.api.common.v1 import Payload
 
 from tests.support.config import Profiles, profile, remote_codec, write_config
-from tests.support.http import client_session, post, to_json
+from tests.support.http import client_session, parse_raw_answer, post, to_json
 from tests.support.serve import ServeProcess, serve
 
 pytestmark = pytest.mark.skipif(
@@ -167,27 +167,10 @@ MALFORMED = {
 }
 
 
-@dataclass
-class RawAnswer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def parse_answer(data: bytes) -> RawAnswer:
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return RawAnswer(int(lines[0].split()[1]), headers, body)
-
-
 async def test_what_the_http_parser_refuses_is_answered_in_the_json_shape(tmp_path: Path) -> None:
     async with serve(*serve_args(tmp_path, PLAIN_PROFILE)) as server:
         for what, data in MALFORMED.items():
-            answer = parse_answer(await exchange(server.port, data))
+            answer = parse_raw_answer(await exchange(server.port, data))
             assert answer.status == 400, (what, answer)
             assert answer.headers["content-type"].startswith("application/json"), (what, answer)
             error = json.loads(answer.body)

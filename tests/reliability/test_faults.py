@@ -23,15 +23,8 @@ from temporalio.api.common.v1 import Payload
 from inspector.references import is_plain_reference
 from tests.reliability.netfaults import BlobServer, FaultyProxy
 from tests.support.cli import run_serve_expecting_exit
-from tests.support.config import (
-    Profiles,
-    filesystem_storage,
-    profile,
-    python_codec,
-    python_storage,
-    write_config,
-)
-from tests.support.drivers import DROP_URL_ENV, STORE_ENV
+from tests.support.config import Profiles, filesystem_storage, profile, write_config
+from tests.support.drivers import DROP_URL_ENV, STORE_ENV, stub_codec, stub_storage
 from tests.support.history import sdk_converter
 from tests.support.http import Answer, assert_error, client_session, post
 from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
@@ -79,9 +72,7 @@ def fault_profiles(
     that cut or stall, our filesystem store, and a codec that raises."""
     profiles: dict[str, Mapping[str, Any]] = {}
     for name, (factory, timeout) in PYTHON_FAULTS.items():
-        storage = python_storage(
-            f"tests.support.drivers:{factory}", threshold=THRESHOLD, timeout_seconds=timeout
-        )
+        storage = stub_storage(factory, threshold=THRESHOLD, timeout_seconds=timeout)
         profiles[name] = profile(namespaces=[name], storage=storage)
     for name, endpoint, timeout in (
         ("s3", bucket.endpoint_url, 10),
@@ -95,9 +86,7 @@ def fault_profiles(
     profiles["fs"] = profile(
         ["gzip"], namespaces=["fs"], storage=filesystem_storage(fs_store, threshold=THRESHOLD)
     )
-    profiles["codec"] = profile(
-        [python_codec("tests.support.drivers:RaisingCodec")], namespaces=["codec"]
-    )
+    profiles["codec"] = profile([stub_codec("RaisingCodec")], namespaces=["codec"])
     return profiles
 
 

@@ -29,6 +29,7 @@ from inspector.server import CodecServer, security
 from inspector.server.security import SecurityPolicy, host_name
 from tests.reliability.fuzzing import bounded
 from tests.support.config import config_from, filesystem_storage, profile, write_config
+from tests.support.http import RawAnswer, parse_raw_answer
 from tests.support.serve import ServeProcess, serve
 
 # The async tests share one server (a module-scoped fixture on a module-scoped loop).
@@ -41,14 +42,7 @@ BIG_BODY = json.dumps(
 ).encode()
 
 
-@dataclass
-class Raw:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-async def raw_request(port: int, head: str, body: bytes = b"") -> Raw:
+async def raw_request(port: int, head: str, body: bytes = b"") -> RawAnswer:
     """Send exactly these bytes; read one HTTP/1.1 answer (Connection: close)."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
     try:
@@ -57,13 +51,7 @@ async def raw_request(port: int, head: str, body: bytes = b"") -> Raw:
         data = await asyncio.wait_for(reader.read(), 20)
     finally:
         writer.close()
-    head_bytes, _, rest = data.partition(b"\r\n\r\n")
-    lines = head_bytes.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return Raw(int(lines[0].split()[1]), headers, rest)
+    return parse_raw_answer(data)
 
 
 def post_head(host: str | None, path: str = "/encode", **headers: str) -> str:

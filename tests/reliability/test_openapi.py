@@ -30,14 +30,8 @@ from schemathesis.checks import positive_data_acceptance
 
 from inspector import __version__
 from inspector.server.openapi import build_spec, spec_json
-from tests.support.config import (
-    Profiles,
-    filesystem_storage,
-    profile,
-    python_codec,
-    python_storage,
-    write_config,
-)
+from tests.support.config import Profiles, filesystem_storage, profile, write_config
+from tests.support.drivers import stub_codec, stub_storage
 from tests.support.serve import ServeProcess, serving
 
 SPEC = build_spec()
@@ -102,15 +96,11 @@ def conformance_profiles(tmp: Path) -> Profiles:
     """A profile for each documented failure: a codec that raises, storage that is
     missing, broken, slow or raising (the stubs in ``tests.support.drivers``)."""
 
-    def python_store(factory: str, timeout: float = 10) -> Mapping[str, Any]:
-        return python_storage(
-            f"tests.support.drivers:{factory}", threshold=16, timeout_seconds=timeout
-        )
+    def python_store(driver: str, timeout: float = 10) -> Mapping[str, Any]:
+        return stub_storage(driver, threshold=16, timeout_seconds=timeout)
 
     return {
-        "codec": profile(
-            [python_codec("tests.support.drivers:RaisingCodec")], namespaces=["codec"]
-        ),
+        "codec": profile([stub_codec("RaisingCodec")], namespaces=["codec"]),
         "default": profile(
             namespaces=["default"], storage=filesystem_storage(tmp / "store", threshold=64)
         ),

@@ -20,11 +20,10 @@ from tests.support.config import (
     Profiles,
     filesystem_storage,
     profile,
-    python_storage,
     write_config,
     write_toml,
 )
-from tests.support.drivers import STORE_ENV
+from tests.support.drivers import STORE_ENV, stub_storage
 from tests.support.http import client_session, post
 from tests.support.serve import ServeProcess, serve
 
@@ -40,9 +39,7 @@ PLAIN = {
 
 def profiles(store: Path, namespaces: list[str]) -> Profiles:
     """``main`` for ``namespaces`` on our store; ``delayed``, a driver that takes 1.5 s."""
-    delayed = python_storage(
-        "tests.support.drivers:DelayedDriver", threshold=16, timeout_seconds=10
-    )
+    delayed = stub_storage("DelayedDriver", threshold=16, timeout_seconds=10)
     return {
         "main": profile(namespaces=namespaces, storage=filesystem_storage(store)),
         "delayed": profile(namespaces=["delayed"], storage=delayed),

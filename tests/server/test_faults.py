@@ -18,9 +18,13 @@ from tests.support.config import (
     filesystem_storage,
     profile,
     python_codec,
-    python_storage,
 )
-from tests.support.drivers import STALLING_DRIVER_NAME, RaisingCodec, StallingDriver
+from tests.support.drivers import (
+    STALLING_DRIVER_NAME,
+    RaisingCodec,
+    StallingDriver,
+    stub_storage,
+)
 from tests.support.history import sdk_converter
 from tests.support.http import ClientFactory, assert_error, post
 from tests.support.s3 import S3Bucket
@@ -127,9 +131,7 @@ async def test_storage_slower_than_timeout_is_504(
 ) -> None:
     timeout = 0.5
     encoded = await sdk_converter(None, [StallingDriver()], 10).encode([{"big": "x" * 100}])
-    storage = python_storage(
-        "tests.support.drivers:StallingDriver", threshold=10, timeout_seconds=timeout
-    )
+    storage = stub_storage("StallingDriver", threshold=10, timeout_seconds=timeout)
     config = config_from(tmp_path, {"default": profile(storage=storage)})
     client: TestClient = await make_client(config)
 

@@ -12,7 +12,8 @@ from inspector.commands.serve import network_warning
 from inspector.config import Config
 from inspector.server import CodecServer, RequestLog, RequestRecord, ServerStartError
 from tests.server.conftest import gzip_fs_profiles
-from tests.support.config import config_from, profile, python_codec
+from tests.support.config import config_from, profile
+from tests.support.drivers import stub_codec
 from tests.support.http import client_session
 
 
@@ -72,7 +73,7 @@ async def test_bad_tls_files_are_server_start_error(tmp_path: Path, fs_store: Pa
 
 
 async def test_broken_profile_is_reported_at_start(tmp_path: Path) -> None:
-    codec = python_codec("tests.support.drivers:nope")  # the module is there, not the name
+    codec = stub_codec("nope")  # the module is there, not the name
     config = config_from(tmp_path, {"a": profile([codec])})
     with pytest.raises(ServerStartError, match="nope"):
         await CodecServer(config, port=0).start()

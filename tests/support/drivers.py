@@ -18,6 +18,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from temporalio.api.common.v1 import Payload
@@ -30,8 +31,10 @@ from temporalio.converter import (
 )
 
 from inspector.storage.filesystem import FilesystemDriver
+from tests.support.config import python_codec, python_storage
 
 STALLING_DRIVER_NAME = "test.slow"
+MODULE = "tests.support.drivers"
 STORE_ENV = "RELIABILITY_FAULT_STORE"
 DROP_URL_ENV = "RELIABILITY_DROP_URL"
 SLOW_SECONDS = 120.0  # far beyond any profile's timeout_seconds in the tests
@@ -101,9 +104,12 @@ class HashlessDriver(StorageDriver):
 
 
 class _FaultDriver(StorageDriver):
-    """Stores for real; subclasses break ``retrieve`` (or ``store``)."""
+    """Stores for real, after ``store_delay`` seconds, and retrieves for real after
+    ``retrieve_delay``; subclasses set those or break ``retrieve`` (or ``store``)."""
 
     fault = "none"
+    store_delay = 0.0
+    retrieve_delay = 0.0
 
     def __init__(self) -> None:
         self._store = FilesystemDriver(Path(os.environ[STORE_ENV]), name=self.name())
@@ -117,11 +123,15 @@ class _FaultDriver(StorageDriver):
     async def store(
         self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
     ) -> list[StorageDriverClaim]:
+        if self.store_delay:
+            await asyncio.sleep(self.store_delay)
         return await self._store.store(context, payloads)
 
     async def retrieve(
         self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
     ) -> list[Payload]:
+        if self.retrieve_delay:
+            await asyncio.sleep(self.retrieve_delay)
         return await self._real(claims)
 
     async def _real(self, claims: Sequence[StorageDriverClaim]) -> list[Payload]:
@@ -132,24 +142,21 @@ class SlowDriver(_FaultDriver):
     """Answers after two minutes: the profile's ``timeout_seconds`` must cut it (504)."""
 
     fault = "slow"
-
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        await asyncio.sleep(SLOW_SECONDS)
-        return await self._real(claims)
+    retrieve_delay = SLOW_SECONDS
 
 
 class DelayedDriver(_FaultDriver):
     """Answers correctly after 1.5 s: a request in flight while the server reloads."""
 
     fault = "delayed"
+    retrieve_delay = 1.5
 
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        await asyncio.sleep(1.5)
-        return await self._real(claims)
+
+class SlowStoreDriver(_FaultDriver):
+    """Stores after two minutes: the profile's ``timeout_seconds`` must cut it (504)."""
+
+    fault = "slow-store"
+    store_delay = SLOW_SECONDS
 
 
 class DroppingDriver(_FaultDriver):
@@ -170,32 +177,40 @@ class DroppingDriver(_FaultDriver):
         return result
 
 
-class TruncatingDriver(_FaultDriver):
+class _DamagingDriver(_FaultDriver):
+    """Returns the real blob with its data damaged by ``damage``."""
+
+    @staticmethod
+    def damage(data: bytes) -> bytes:
+        raise NotImplementedError
+
+    async def retrieve(
+        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
+    ) -> list[Payload]:
+        payloads = await self._real(claims)
+        for payload in payloads:
+            payload.data = self.damage(payload.data)
+        return payloads
+
+
+class TruncatingDriver(_DamagingDriver):
     """Returns the blob with the second half of its data missing."""
 
     fault = "truncated"
 
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        payloads = await self._real(claims)
-        for payload in payloads:
-            payload.data = payload.data[: len(payload.data) // 2]
-        return payloads
+    @staticmethod
+    def damage(data: bytes) -> bytes:
+        return data[: len(data) // 2]
 
 
-class TamperingDriver(_FaultDriver):
+class TamperingDriver(_DamagingDriver):
     """Returns the blob with one bit of its data flipped."""
 
     fault = "tampered"
 
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        payloads = await self._real(claims)
-        for payload in payloads:
-            payload.data = payload.data[:-1] + bytes([payload.data[-1] ^ 1])
-        return payloads
+    @staticmethod
+    def damage(data: bytes) -> bytes:
+        return data[:-1] + bytes([data[-1] ^ 1])
 
 
 class RaisingDriver(_FaultDriver):
@@ -218,18 +233,6 @@ class BrokenStoreDriver(_FaultDriver):
         self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
     ) -> list[StorageDriverClaim]:
         raise OSError(28, "No space left on device")
-
-
-class SlowStoreDriver(_FaultDriver):
-    """Stores after two minutes: the profile's ``timeout_seconds`` must cut it (504)."""
-
-    fault = "slow-store"
-
-    async def store(
-        self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
-    ) -> list[StorageDriverClaim]:
-        await asyncio.sleep(SLOW_SECONDS)
-        return await super().store(context, payloads)
 
 
 # -- a codec that raises ---------------------------------------------------------------------
@@ -260,3 +263,17 @@ def raising_codec() -> PayloadCodec:
     """The zero-argument factory form (``tests.support.drivers:raising_codec``), beside the
     class form (``tests.support.drivers:RaisingCodec``)."""
     return RaisingCodec()
+
+
+# -- how a config names them -----------------------------------------------------------------
+
+
+def stub_storage(driver: str, **keys: Any) -> dict[str, Any]:
+    """A profile's ``storage`` table that loads the driver class ``driver`` of this module
+    (``threshold``, ``timeout_seconds`` … as the test needs)."""
+    return python_storage(f"{MODULE}:{driver}", **keys)
+
+
+def stub_codec(name: str = "RaisingCodec") -> dict[str, str]:
+    """A codec entry that loads ``name`` (a class or a zero-argument factory) of this module."""
+    return python_codec(f"{MODULE}:{name}")

@@ -84,6 +84,26 @@ async def post(
         return Answer(response.status, body, dict(response.headers), raw)
 
 
+@dataclass
+class RawAnswer:
+    """One HTTP/1.1 answer as its bytes came: for requests no client library would send."""
+
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+
+
+def parse_raw_answer(data: bytes) -> RawAnswer:
+    """Status line, headers and body of the bytes a server sent back on a raw socket."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return RawAnswer(int(lines[0].split()[1]), headers, body)
+
+
 def assert_error(answer: Answer, status: int, *, index: Any = None, stage: Any = None) -> str:
     """The JSON error shape, with the status, index and stage expected; returns the message."""
     assert answer.status == status, (answer.status, answer.body)

@@ -21,11 +21,6 @@ REGION = "us-east-1"
 Profiles = Mapping[str, Mapping[str, Any]]
 
 
-def toml_path(path: str | os.PathLike[str]) -> str:
-    """A path as a TOML string literal (for the few tests that write TOML by hand)."""
-    return json.dumps(str(path))
-
-
 def _value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -327,6 +327,7 @@ class S3Bucket:
 
     @property
     def endpoint_url(self) -> str:
+        """Where moto answers (the SDK's driver and our store go straight there)."""
         return self.moto.endpoint_url
 
     def storage(self, *, endpoint_url: str | None = None, **keys: Any) -> dict[str, Any]:
@@ -353,9 +354,11 @@ class S3Bucket:
         )
 
     def keys(self, prefix: str = "") -> list[str]:
+        """The object keys in the bucket now (to see what a worker or the server wrote)."""
         return self.moto.list_keys(self.name, prefix)
 
     def delete(self, key: str) -> None:
+        """Lose one object, as a lifecycle rule or an operator would."""
         self.moto.delete_object(self.name, key)
 
 

@@ -69,6 +69,7 @@ class ServeProcess:
 
     @property
     def running(self) -> bool:
+        """Started and not exited yet."""
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> str:
@@ -142,6 +143,7 @@ class ServeProcess:
             return list(self._lines)
 
     def stderr_text(self, tail: int = 60) -> str:
+        """The last ``tail`` stderr lines, for an assertion's message."""
         return "\n".join(self.stderr_lines[-tail:])
 
     def log_records(self) -> list[dict[str, Any]]:
@@ -159,6 +161,7 @@ class ServeProcess:
         return len(self.log_records())
 
     def records_since(self, mark: int) -> list[dict[str, Any]]:
+        """The request-log records written after ``mark()`` returned ``mark``."""
         return self.log_records()[mark:]
 
     def wait_for_record(

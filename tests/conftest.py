@@ -4,13 +4,17 @@ can reuse it.
 
 - ``moto_s3`` (session) → ``MotoS3``: moto's S3 server on 127.0.0.1, fake AWS credentials
   in ``os.environ`` while it lives. ``with moto_s3.stopped(): ...`` for outages.
-- ``s3_bucket`` (function) → ``str``: a fresh, uniquely named bucket on ``moto_s3``.
+- ``s3_store`` (function) → ``S3Bucket``: a fresh, uniquely named bucket on ``moto_s3``, with
+  its profile ``storage`` table, the SDK's driver and our store for it; ``s3_bucket`` is its
+  name alone.
 - ``temporal_server`` (session) → ``TemporalDevServer``: ``temporal server start-dev``,
   headless, search attribute ``InspectorTag`` (Keyword) registered.
 - ``temporal_cli`` (session) → ``Path`` of the ``temporal`` binary.
 - ``make_temporal_server`` (function) → ``(**kwargs) -> TemporalDevServer``: starts an
   extra dev server (e.g. ``ui=True, ui_codec_endpoint=..., namespaces=[...]``), stopped at
   teardown.
+- ``make_client`` (function) → ``ClientFactory``: ``await make_client(config, log=...)`` is an
+  aiohttp test client over ``create_app(config)``, the server without a process.
 - ``real_history`` (session) → ``HistoryRun``: one real run of ``InspectorSampleWorkflow``
   with the gzip codec and the SDK's S3 driver (threshold 64 KiB) on ``moto_s3``, exported
   by the CLI to ``history.json``. Do not ``moto_s3.reset()`` while other tests still need
@@ -22,13 +26,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from inspector.config import Config
+
 from tests.support.aio import run_sync
 from tests.support.history import HistoryRun, make_s3_gzip_history
-from tests.support.s3 import MotoS3, unique_bucket_name
+from tests.support.http import ClientFactory
+from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
 from tests.support.temporal_server import TemporalDevServer, temporal_cli_path
 
 # Tests never need a real screen: any suite that makes a QApplication renders offscreen.
@@ -47,10 +55,13 @@ def moto_s3() -> Iterator[MotoS3]:
 
 
 @pytest.fixture
-def s3_bucket(moto_s3: MotoS3) -> str:
-    if not moto_s3.running:  # an earlier test stopped S3 and did not bring it back
-        moto_s3.start()
-    return moto_s3.create_bucket()
+def s3_store(moto_s3: MotoS3) -> S3Bucket:
+    return fresh_bucket(moto_s3)
+
+
+@pytest.fixture
+def s3_bucket(s3_store: S3Bucket) -> str:
+    return s3_store.name
 
 
 @pytest.fixture(scope="session")
@@ -89,18 +100,29 @@ def make_temporal_server(
             server.stop()
 
 
+@pytest.fixture
+def make_client(aiohttp_client: Any) -> ClientFactory:
+    from aiohttp.test_utils import TestClient
+
+    from inspector.server import RequestLog, create_app
+
+    async def make(config: Config, **kwargs: Any) -> TestClient:
+        kwargs.setdefault("log", RequestLog())
+        return await aiohttp_client(create_app(config, **kwargs))
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def real_history(
     moto_s3: MotoS3,
     temporal_server: TemporalDevServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> HistoryRun:
-    if not moto_s3.running:
-        moto_s3.start()
-    bucket = moto_s3.create_bucket(unique_bucket_name("inspector-history"))
+    bucket = fresh_bucket(moto_s3, "inspector-history")
     out = tmp_path_factory.mktemp("real-history")
     return run_sync(
-        lambda: make_s3_gzip_history(temporal_server, moto_s3.endpoint_url, bucket, out),
+        lambda: make_s3_gzip_history(temporal_server, bucket.endpoint_url, bucket.name, out),
         timeout=300,
     )
 

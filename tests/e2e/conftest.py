@@ -40,19 +40,19 @@ from tests.e2e.browser import (
     full_page_screenshot,
     require_playwright,
 )
-from tests.e2e.serve_process import ServeProcess
 from tests.e2e.stack import (
     AES_KEY_ENV,
     VAULT_NAMESPACE,
     E2ENamespace,
     WebUIStack,
-    config_text,
     run_workflows,
+    stack_config,
 )
 from tests.support.aio import run_sync
 from tests.support.ports import LOOPBACK
-from tests.support.s3 import MotoS3, unique_bucket_name
+from tests.support.s3 import MotoS3, fresh_bucket
 from tests.support.sdk_storage import FILESYSTEM_DRIVER_NAME
+from tests.support.serve import ServeProcess
 from tests.support.temporal_server import TemporalDevServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
@@ -63,14 +63,11 @@ def webui_stack(moto_s3: MotoS3, tmp_path_factory: pytest.TempPathFactory) -> It
     chromium_path()  # skip (or fail in CI) before starting anything when there is no browser
     require_playwright()
     tmp = tmp_path_factory.mktemp("e2e")
-    if not moto_s3.running:
-        moto_s3.start()
-    bucket = moto_s3.create_bucket(unique_bucket_name("inspector-e2e"))
+    bucket = fresh_bucket(moto_s3, "inspector-e2e")
     store = tmp / "store"
     store.mkdir()
     key = os.urandom(32)
-    config = tmp / "config.toml"
-    config.write_text(config_text(bucket, moto_s3.endpoint_url, store), encoding="utf-8")
+    config = stack_config(tmp, bucket, store)
 
     # Ports first: the dev server picks its UI port on construction, our server needs it.
     dev = TemporalDevServer(
@@ -79,11 +76,11 @@ def webui_stack(moto_s3: MotoS3, tmp_path_factory: pytest.TempPathFactory) -> It
         namespaces=[VAULT_NAMESPACE],
         search_attributes={"InspectorTag": "Keyword"},
     )
-    serve = ServeProcess(
-        config=config,
-        log_path=tmp / "serve.stderr.log",
+    serve = ServeProcess.for_config(
+        config,
         allow_origins=(f"http://127.0.0.1:{dev.ui_port}", f"http://localhost:{dev.ui_port}"),
         env={AES_KEY_ENV: base64.b64encode(key).decode()},
+        log_path=tmp / "serve.stderr.log",
     )
     with contextlib.ExitStack() as stack:
         stack.callback(serve.stop)
@@ -91,9 +88,7 @@ def webui_stack(moto_s3: MotoS3, tmp_path_factory: pytest.TempPathFactory) -> It
         dev.ui_codec_endpoint = serve.url
         stack.callback(dev.stop)
         dev.start()
-        orders, vault = run_sync(
-            lambda: run_workflows(dev, moto_s3, bucket, key, store, tmp), timeout=240
-        )
+        orders, vault = run_sync(lambda: run_workflows(dev, bucket, key, store, tmp), timeout=240)
         yield WebUIStack(
             moto=moto_s3,
             serve=serve,

@@ -8,16 +8,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.serve_process import ServeProcess
+from tests.support.config import aes_gcm_codec, filesystem_storage, profile, write_config
 from tests.support.history import (
     HistoryRun,
     make_real_history,
     make_s3_gzip_history,
     sdk_converter,
 )
-from tests.support.s3 import MotoS3
+from tests.support.s3 import MotoS3, S3Bucket
 from tests.support.sdk_codecs import SdkAesGcmCodec
 from tests.support.sdk_storage import SdkFilesystemDriver
+from tests.support.serve import ServeProcess
 from tests.support.temporal_server import TemporalDevServer
 
 VAULT_NAMESPACE = "e2e-vault"
@@ -64,39 +65,36 @@ class WebUIStack:
         return self.serve.url
 
 
-def config_text(bucket: str, endpoint_url: str, store: Path) -> str:
+def stack_config(directory: Path, bucket: S3Bucket, store: Path) -> Path:
+    """The serve config: ``orders`` (gzip + S3) and ``vault`` (aes-gcm + our store)."""
+    vault_codec = aes_gcm_codec({AES_KEY_ID: f"env:{AES_KEY_ENV}"})
+    profiles = {
+        "orders": profile(
+            ["gzip"],
+            namespaces=["default"],
+            storage=bucket.storage(threshold=THRESHOLD, timeout_seconds=10),
+        ),
+        "vault": profile(
+            [vault_codec],
+            namespaces=[VAULT_NAMESPACE],
+            storage=filesystem_storage(store.as_posix(), threshold=THRESHOLD),
+        ),
+    }
     # cache_bytes = 0: every Download reaches storage, so an outage shows (the cache is
     # covered by the server's own tests).
-    return f"""\
-[server]
-cache_bytes = 0
-
-[profiles.orders]
-namespaces = ["default"]
-codecs = ["gzip"]
-[profiles.orders.storage]
-driver = "s3"
-bucket = "{bucket}"
-endpoint_url = "{endpoint_url}"
-region = "us-east-1"
-threshold = {THRESHOLD}
-timeout_seconds = 10
-
-[profiles.vault]
-namespaces = ["{VAULT_NAMESPACE}"]
-codecs = [{{ type = "aes-gcm", keys = {{ "{AES_KEY_ID}" = "env:{AES_KEY_ENV}" }} }}]
-[profiles.vault.storage]
-driver = "filesystem"
-path = "{store.as_posix()}"
-threshold = {THRESHOLD}
-"""
+    return write_config(directory, profiles, {"cache_bytes": 0})
 
 
 async def run_workflows(
-    dev: TemporalDevServer, moto: MotoS3, bucket: str, key: bytes, store: Path, tmp: Path
+    dev: TemporalDevServer, bucket: S3Bucket, key: bytes, store: Path, tmp: Path
 ) -> tuple[HistoryRun, HistoryRun]:
     orders = await make_s3_gzip_history(
-        dev, moto.endpoint_url, bucket, tmp / "orders", threshold=THRESHOLD, large_bytes=LARGE_BYTES
+        dev,
+        bucket.endpoint_url,
+        bucket.name,
+        tmp / "orders",
+        threshold=THRESHOLD,
+        large_bytes=LARGE_BYTES,
     )
     vault_converter = sdk_converter(
         SdkAesGcmCodec(AES_KEY_ID, key), [SdkFilesystemDriver(store)], THRESHOLD

@@ -29,7 +29,7 @@ def _caption(path: Path) -> str:
 
 def _history_config(history: HistoryRun, tmp_path: Path) -> Path:
     server = {"token": "s3cr3t-token-value"}  # must never reach a caption
-    return write_config(tmp_path / "config.toml", {"history": history.profile}, server)
+    return write_config(tmp_path, {"history": history.profile}, server)
 
 
 def test_save_audit_screenshot_from_the_window(

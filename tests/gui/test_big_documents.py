@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google.protobuf import json_format
@@ -20,6 +22,7 @@ from inspector.gui.loading import BadDocument, parse_bytes, parse_owned
 from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.results import ViewResults
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
+from tests.support.config import profile, write_config
 
 COUNT = 12
 
@@ -41,15 +44,37 @@ def gzip_document(tmp_path: Path, run: Runner) -> tuple[Path, list[Payload]]:
 
 @pytest.fixture
 def gzip_config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text('[profiles.default]\nnamespaces = ["*"]\ncodecs = ["gzip"]\n')
-    return path
+    return write_config(tmp_path, {"default": profile(["gzip"], namespaces=["*"])})
 
 
 def _tab(window: object) -> DocumentTab:
     tab = window.current_tab()  # type: ignore[attr-defined]
     assert isinstance(tab, DocumentTab)
     return tab
+
+
+OpenKeeping = Callable[[int], tuple[Any, DocumentTab]]
+
+
+@pytest.fixture
+def open_keeping(
+    monkeypatch: pytest.MonkeyPatch,
+    make_window: WindowFactory,
+    run: Runner,
+    gzip_document: tuple[Path, list[Payload]],
+    gzip_config: Path,
+) -> OpenKeeping:
+    """``open_keeping(budget)``: a window with the gzip document open, when results may
+    keep only ``budget`` bytes; its window and tab."""
+
+    def open_with(budget: int) -> tuple[Any, DocumentTab]:
+        monkeypatch.setattr(results, "KEEP_BYTES", budget)
+        window = make_window(config=gzip_config)
+        window.open_path(gzip_document[0])
+        run(settle(window))
+        return window, _tab(window)
+
+    return open_with
 
 
 def test_payloads_read_from_the_json_equal_the_parsed_ones() -> None:
@@ -76,19 +101,11 @@ def test_a_bad_document_keeps_its_bytes_for_the_editor_only_when_small() -> None
 
 
 def test_results_keep_what_fits_and_facts_for_the_rest(
-    monkeypatch: pytest.MonkeyPatch,
-    make_window: WindowFactory,
-    run: Runner,
-    gzip_document: tuple[Path, list[Payload]],
-    gzip_config: Path,
+    open_keeping: OpenKeeping, run: Runner, gzip_document: tuple[Path, list[Payload]]
 ) -> None:
-    path, plain = gzip_document
+    _, plain = gzip_document
     budget = 3 * plain[0].ByteSize()
-    monkeypatch.setattr(results, "KEEP_BYTES", budget)
-    window = make_window(config=gzip_config)
-    window.open_path(path)
-    run(settle(window))
-    tab = _tab(window)
+    window, tab = open_keeping(budget)
     outcomes = tab.outcomes
     assert isinstance(outcomes, ViewResults) and not outcomes.complete
     assert 0 < len(outcomes) < COUNT and outcomes.kept_bytes <= budget
@@ -106,19 +123,13 @@ def test_results_keep_what_fits_and_facts_for_the_rest(
 
 
 def test_export_decodes_again_what_the_results_dropped(
-    monkeypatch: pytest.MonkeyPatch,
+    open_keeping: OpenKeeping,
     tmp_path: Path,
-    make_window: WindowFactory,
     run: Runner,
     gzip_document: tuple[Path, list[Payload]],
-    gzip_config: Path,
 ) -> None:
     path, plain = gzip_document
-    monkeypatch.setattr(results, "KEEP_BYTES", plain[0].ByteSize())
-    window = make_window(config=gzip_config)
-    window.open_path(path)
-    run(settle(window))
-    tab = _tab(window)
+    window, tab = open_keeping(plain[0].ByteSize())
     assert isinstance(tab.outcomes, ViewResults) and not tab.outcomes.complete
     target = tmp_path / "exported.json"
     run(window.export(tab, target))

@@ -5,6 +5,7 @@ the payloads it concerns, and Export."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from temporalio.api.common.v1 import Payload
 from inspector.gui.document_tab import DocumentTab
 from inspector.gui.main_window import MainWindow
 from inspector.gui.payload_model import Badge
+from inspector.outcomes import Outcome
 from inspector.references import is_plain_reference, parse_reference
 from tests.gui.conftest import Runner, WindowFactory, settle
 from tests.support.config import write_config
@@ -26,7 +28,7 @@ from tests.support.s3 import MotoS3
 def history_config(real_history: HistoryRun, tmp_path: Path) -> Path:
     profile: dict[str, Any] = dict(real_history.profile)
     profile["storage"] = {**profile["storage"], "timeout_seconds": 10}
-    return write_config(tmp_path / "config.toml", {"history": profile})
+    return write_config(tmp_path, {"history": profile})
 
 
 def _open(window: MainWindow, history: HistoryRun, run: Runner, view: str) -> DocumentTab:
@@ -36,6 +38,22 @@ def _open(window: MainWindow, history: HistoryRun, run: Runner, view: str) -> Do
     tab = window.current_tab()
     assert tab is not None and tab.loaded is not None and tab.is_current
     return tab
+
+
+HistoryOpener = Callable[[str], tuple[MainWindow, DocumentTab]]
+
+
+@pytest.fixture
+def open_history(
+    make_window: WindowFactory, run: Runner, real_history: HistoryRun, history_config: Path
+) -> HistoryOpener:
+    """``open_history(view)``: a new window with the real history open in ``view``."""
+
+    def open_in(view: str) -> tuple[MainWindow, DocumentTab]:
+        window = make_window(history_config)
+        return window, _open(window, real_history, run, view)
+
+    return open_in
 
 
 def _index(tab: DocumentTab, pointer: str) -> int:
@@ -52,10 +70,23 @@ def _bytes(payload: Payload | None) -> bytes:
     return payload.SerializeToString(deterministic=True)
 
 
+def _encoded_outcomes(
+    tab: DocumentTab, original: dict[str, Any]
+) -> Iterator[tuple[str, Any, Outcome]]:
+    """``(pointer, raw payload, outcome)`` for every payload a codec encoded, each checked to
+    have decoded; search attributes (never encoded) are left out."""
+    for pointer, raw in original.items():
+        if "/searchAttributes/" in pointer:
+            continue
+        outcome = (tab.outcomes or {}).get(_index(tab, pointer))
+        assert outcome is not None and outcome.ok, pointer
+        yield pointer, raw, outcome
+
+
 def test_rows_show_location_encoding_size_and_badge(
-    make_window: WindowFactory, run: Runner, real_history: HistoryRun, history_config: Path
+    open_history: HistoryOpener, real_history: HistoryRun
 ) -> None:
-    tab = _open(make_window(history_config), real_history, run, "refs")
+    _, tab = open_history("refs")
     pointers = [p for p, _ in iter_payloads(real_history.history)]
     rows = tab.model.rows()
     assert [r.pointer for r in rows] == pointers
@@ -72,20 +103,17 @@ def test_rows_show_location_encoding_size_and_badge(
 
 
 def test_all_four_views_match_the_sdk(
-    make_window: WindowFactory, run: Runner, real_history: HistoryRun, history_config: Path
+    open_history: HistoryOpener, run: Runner, real_history: HistoryRun
 ) -> None:
-    window = make_window(history_config)
-    tab = _open(window, real_history, run, "decoded")
+    window, tab = open_history("decoded")
     stored = real_history.large_result_pointer()
     original = dict(iter_payloads(real_history.history))
 
     # Decoded: every payload equals the SDK's own decode steps; the detail shows its value.
-    for pointer, raw in original.items():
-        outcome = (tab.outcomes or {}).get(_index(tab, pointer))
-        if "/searchAttributes/" in pointer:
-            assert outcome is None  # never codec-encoded: shown as it is
-            continue
-        assert outcome is not None and outcome.ok, pointer
+    for pointer in original:
+        if "/searchAttributes/" in pointer:  # never codec-encoded: shown as it is
+            assert (tab.outcomes or {}).get(_index(tab, pointer)) is None
+    for pointer, raw, outcome in _encoded_outcomes(tab, original):
         steps = run(real_history.sdk_decode_steps([raw]))
         assert _bytes(outcome.payload) == _bytes(steps.decoded[0]), pointer
     start = real_history.event_pointer("WorkflowExecutionStarted")
@@ -122,11 +150,7 @@ def test_all_four_views_match_the_sdk(
     # Downloaded: the reference's content; every other payload exactly as it was.
     window.set_view("download")
     run(settle(window))
-    for pointer, raw in original.items():
-        outcome = (tab.outcomes or {}).get(_index(tab, pointer))
-        if "/searchAttributes/" in pointer:
-            continue
-        assert outcome is not None and outcome.ok
+    for pointer, raw, outcome in _encoded_outcomes(tab, original):
         if pointer == stored:
             steps = run(real_history.sdk_decode_steps([raw]))
             assert _bytes(outcome.payload) == _bytes(steps.decoded[0])
@@ -146,10 +170,9 @@ def test_all_four_views_match_the_sdk(
 
 
 def test_download_button_fetches_only_that_payload(
-    make_window: WindowFactory, run: Runner, real_history: HistoryRun, history_config: Path
+    open_history: HistoryOpener, run: Runner, real_history: HistoryRun
 ) -> None:
-    window = make_window(history_config)
-    tab = _open(window, real_history, run, "refs")
+    window, tab = open_history("refs")
     stored = real_history.large_result_pointer()
     tab.select_pointer(stored)
     card = tab.detail.card
@@ -202,14 +225,9 @@ def test_storage_outage_shows_on_that_payload_only(
 
 
 def test_export_keeps_the_shape_and_writes_atomically(
-    make_window: WindowFactory,
-    run: Runner,
-    real_history: HistoryRun,
-    history_config: Path,
-    tmp_path: Path,
+    open_history: HistoryOpener, run: Runner, real_history: HistoryRun, tmp_path: Path
 ) -> None:
-    window = make_window(history_config)
-    tab = _open(window, real_history, run, "decoded")
+    window, tab = open_history("decoded")
     target = tmp_path / "exported.json"
     run(window.export(tab, target))
     exported = json.loads(target.read_text())

@@ -19,7 +19,7 @@ from tests.support.ports import LOOPBACK
 def test_decode_through_the_panels_server(
     make_window: WindowFactory, run: Runner, real_history: HistoryRun, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path / "config.toml", {"history": real_history.profile})
+    config = write_config(tmp_path, {"history": real_history.profile})
     window = make_window(config)
     window.server_action.trigger()
     panel = window.server_panel

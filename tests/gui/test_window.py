@@ -17,16 +17,14 @@ from inspector.gui.resources import SAMPLES_DIR
 from inspector.gui.settings import AppSettings
 from inspector.references import Reference, make_reference_payload
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
-from tests.gui.slow_storage import NAME as SLOW
-from tests.support.config import write_config
+from tests.support.config import profile, write_config
+from tests.support.drivers import STALLING_DRIVER_NAME as SLOW
+from tests.support.drivers import stub_storage
 
 PROFILES = {
-    "default": {"namespaces": ["default"]},
-    "payments": {"namespaces": ["payments", "payments-staging"], "codecs": ["gzip"]},
-    "slow": {
-        "namespaces": ["slow"],
-        "storage": {"driver": "python", "factory": "tests.gui.slow_storage:SlowDriver"},
-    },
+    "default": profile(namespaces=["default"]),
+    "payments": profile(["gzip"], namespaces=["payments", "payments-staging"]),
+    "slow": profile(namespaces=["slow"], storage=stub_storage("StallingDriver")),
 }
 
 
@@ -71,7 +69,7 @@ def test_every_main_action_has_a_shortcut_shown_in_its_menu(
 def test_profile_by_name_or_typed_namespace(
     make_window: WindowFactory, run: Runner, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path / "config.toml", PROFILES)
+    config = write_config(tmp_path, PROFILES)
     window = make_window(config)
     assert window.session.profile is not None and window.session.profile.name == "default"
     window.select_profile("payments-staging")
@@ -119,7 +117,7 @@ def test_about_lists_versions_and_uses_the_icon(make_window: WindowFactory) -> N
 def test_esc_cancels_slow_work_with_progress_shown(
     make_window: WindowFactory, run: Runner, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path / "config.toml", PROFILES)
+    config = write_config(tmp_path, PROFILES)
     window = make_window(config)
     window.select_profile("slow")
     reference = make_reference_payload(Reference(SLOW, {"key": "k"}, stored_size=10))

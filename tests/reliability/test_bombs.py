@@ -25,7 +25,9 @@ from inspector.outcomes import Outcome
 from inspector.pipeline import Pipeline
 from inspector.references import Reference, make_reference_payload
 from inspector.storage.filesystem import FilesystemDriver
-from tests.server.helpers import assert_error, client_session, post, serve, write_config
+from tests.support.config import profile, write_config
+from tests.support.http import assert_error, client_session, post
+from tests.support.serve import serve
 
 MIB = 1024 * 1024
 PEAK_RSS_LIMIT = 1024 * MIB  # what the server may reach while it refuses every bomb below
@@ -171,7 +173,7 @@ def body(*payloads: Payload) -> bytes:
 
 @pytest.mark.slow
 async def test_serve_refuses_every_bomb_within_its_memory(tmp_path: Path) -> None:
-    config = write_config(tmp_path, '[profiles.default]\nnamespaces = ["*"]\ncodecs = ["gzip"]\n')
+    config = write_config(tmp_path, {"default": profile(["gzip"], namespaces=["*"])})
     attacks = {
         # F13: framings that used to reach gzip.decompress unbounded (400 MiB each).
         "empty member first": body(bomb_payload(400 * MIB, framing="empty member first")),

@@ -29,14 +29,9 @@ from pathlib import Path
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from tests.server.helpers import (
-    ServeProcess,
-    client_session,
-    post,
-    serve,
-    to_json,
-    write_config,
-)
+from tests.support.config import Profiles, profile, remote_codec, write_config
+from tests.support.http import client_session, parse_raw_answer, post, to_json
+from tests.support.serve import ServeProcess, serve
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="measures the server in /proc"
@@ -45,11 +40,11 @@ pytestmark = pytest.mark.skipif(
 LOOPBACK = "127.0.0.1"
 PAYLOADS = [Payload(metadata={"encoding": b"json/plain"}, data=b'{"n": 1}')]
 BODY = json.dumps(to_json(PAYLOADS)).encode()
-PLAIN_PROFILE = '[profiles.plain]\nnamespaces = ["*"]\ncodecs = []\n'
+PLAIN_PROFILE: Profiles = {"plain": profile([], namespaces=["*"])}
 
 
-def serve_args(directory: Path, text: str, name: str = "config.toml") -> tuple[str, ...]:
-    return ("--config", str(write_config(directory, text, name)), "--port", "0")
+def serve_args(directory: Path, profiles: Profiles, name: str = "config.toml") -> tuple[str, ...]:
+    return ("--config", str(write_config(directory, profiles, name=name)), "--port", "0")
 
 
 def descriptors(server: ServeProcess) -> int:
@@ -172,27 +167,10 @@ MALFORMED = {
 }
 
 
-@dataclass
-class RawAnswer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def parse_answer(data: bytes) -> RawAnswer:
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return RawAnswer(int(lines[0].split()[1]), headers, body)
-
-
 async def test_what_the_http_parser_refuses_is_answered_in_the_json_shape(tmp_path: Path) -> None:
     async with serve(*serve_args(tmp_path, PLAIN_PROFILE)) as server:
         for what, data in MALFORMED.items():
-            answer = parse_answer(await exchange(server.port, data))
+            answer = parse_raw_answer(await exchange(server.port, data))
             assert answer.status == 400, (what, answer)
             assert answer.headers["content-type"].startswith("application/json"), (what, answer)
             error = json.loads(answer.body)
@@ -212,10 +190,7 @@ async def test_hundreds_of_namespaces_through_a_remote_codec_keep_descriptors_bo
     tmp_path: Path,
 ) -> None:
     async with serve(*serve_args(tmp_path, PLAIN_PROFILE, "codec-server.toml")) as codec_server:
-        remote = (
-            '[profiles.any]\nnamespaces = ["*"]\n'
-            f'codecs = [{{ type = "remote", url = "{codec_server.url}/codec" }}]\n'
-        )
+        remote = {"any": profile([remote_codec(f"{codec_server.url}/codec")], namespaces=["*"])}
         async with serve(*serve_args(tmp_path, remote), fd_limit=256) as server:
             at_start, peak = descriptors(server), 0
             async with client_session() as session:

@@ -1,6 +1,6 @@
 """Faults through a real ``payload-inspector serve``, each with the status the README gives.
 
-One server runs every fault profile (python drivers from ``tests/reliability/drivers.py``,
+One server runs every fault profile (python drivers from ``tests/support/drivers.py``,
 our filesystem store, the SDK's S3 driver on moto directly and behind misbehaving proxies);
 after each fault it must still answer ``/healthz``, and its stderr must hold no traceback.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,21 +21,14 @@ import pytest_asyncio
 from temporalio.api.common.v1 import Payload
 
 from inspector.references import is_plain_reference
-from tests.reliability.drivers import DROP_URL_ENV, STORE_ENV
 from tests.reliability.netfaults import BlobServer, FaultyProxy
-from tests.server.helpers import (
-    Answer,
-    ServeProcess,
-    assert_error,
-    client_session,
-    post,
-    run_serve_expecting_exit,
-    serve,
-    toml_path,
-    write_config,
-)
+from tests.support.cli import run_serve_expecting_exit
+from tests.support.config import Profiles, filesystem_storage, profile, write_config
+from tests.support.drivers import DROP_URL_ENV, STORE_ENV, stub_codec, stub_storage
 from tests.support.history import sdk_converter
-from tests.support.s3 import MotoS3, sdk_s3_driver
+from tests.support.http import Answer, assert_error, client_session, post
+from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
+from tests.support.serve import ServeProcess, serve
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -58,8 +51,7 @@ class Faults:
     session: aiohttp.ClientSession
     store: Path
     fs_store: Path
-    moto: MotoS3
-    bucket: str
+    bucket: S3Bucket
     blob_server: BlobServer
     cutting: FaultyProxy
     stalling: FaultyProxy
@@ -73,64 +65,36 @@ class Faults:
             assert response.status == 200
 
 
-def fault_config(
-    faults_dir: Path,
-    fs_store: Path,
-    moto: MotoS3,
-    bucket: str,
-    cutting: FaultyProxy,
-    stalling: FaultyProxy,
-) -> str:
-    lines = []
+def fault_profiles(
+    fs_store: Path, bucket: S3Bucket, cutting: FaultyProxy, stalling: FaultyProxy
+) -> Profiles:
+    """A profile (and namespace) per fault: python drivers, S3 direct and behind proxies
+    that cut or stall, our filesystem store, and a codec that raises."""
+    profiles: dict[str, Mapping[str, Any]] = {}
     for name, (factory, timeout) in PYTHON_FAULTS.items():
-        lines.append(f"""
-[profiles.{name}]
-namespaces = ["{name}"]
-[profiles.{name}.storage]
-driver = "python"
-factory = "tests.reliability.drivers:{factory}"
-threshold = {THRESHOLD}
-timeout_seconds = {timeout}
-""")
+        storage = stub_storage(factory, threshold=THRESHOLD, timeout_seconds=timeout)
+        profiles[name] = profile(namespaces=[name], storage=storage)
     for name, endpoint, timeout in (
-        ("s3", moto.endpoint_url, 10),
+        ("s3", bucket.endpoint_url, 10),
         ("s3-cut", cutting.url, 10),
         ("s3-stall", stalling.url, 1),
     ):
-        lines.append(f"""
-[profiles.{name}]
-namespaces = ["{name}"]
-[profiles.{name}.storage]
-driver = "s3"
-bucket = "{bucket}"
-endpoint_url = "{endpoint}"
-region = "us-east-1"
-threshold = {THRESHOLD}
-timeout_seconds = {timeout}
-""")
-    lines.append(f"""
-[profiles.fs]
-namespaces = ["fs"]
-codecs = ["gzip"]
-[profiles.fs.storage]
-driver = "filesystem"
-path = {toml_path(fs_store)}
-threshold = {THRESHOLD}
-
-[profiles.codec]
-namespaces = ["codec"]
-codecs = [{{ type = "python", factory = "tests.reliability.drivers:RaisingCodec" }}]
-""")
-    return "\n".join(lines)
+        storage = bucket.storage(
+            endpoint_url=endpoint, threshold=THRESHOLD, timeout_seconds=timeout
+        )
+        profiles[name] = profile(namespaces=[name], storage=storage)
+    profiles["fs"] = profile(
+        ["gzip"], namespaces=["fs"], storage=filesystem_storage(fs_store, threshold=THRESHOLD)
+    )
+    profiles["codec"] = profile([stub_codec("RaisingCodec")], namespaces=["codec"])
+    return profiles
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def faults(
     tmp_path_factory: pytest.TempPathFactory, moto_s3: MotoS3
 ) -> AsyncIterator[Faults]:
-    if not moto_s3.running:
-        moto_s3.start()
-    bucket = moto_s3.create_bucket()
+    bucket = fresh_bucket(moto_s3)
     base = tmp_path_factory.mktemp("faults")
     store, fs_store = base / "fault-store", base / "fs-store"
     store.mkdir()
@@ -139,9 +103,7 @@ async def faults(
         FaultyProxy(moto_s3.port, "cut") as cutting,
         FaultyProxy(moto_s3.port, "stall") as stalling,
     ):
-        config = write_config(
-            base, fault_config(base, fs_store, moto_s3, bucket, cutting, stalling)
-        )
+        config = write_config(base, fault_profiles(fs_store, bucket, cutting, stalling))
         env = {STORE_ENV: str(store), DROP_URL_ENV: blob_server.url}
         async with (
             serve("--config", str(config), "--port", "0", env=env) as server,
@@ -153,7 +115,6 @@ async def faults(
                 session,
                 store,
                 fs_store,
-                moto_s3,
                 bucket,
                 blob_server,
                 cutting,
@@ -171,6 +132,13 @@ async def reference_via(faults: Faults, namespace: str, payload: Payload = BIG) 
     assert answer.status == 200, answer.body
     [reference] = answer.payloads
     assert is_plain_reference(reference)
+    return reference
+
+
+async def s3_reference(faults: Faults, value: object) -> Payload:
+    """Stored by the SDK's own S3 driver straight into moto, as a worker would."""
+    async with faults.bucket.sdk_driver() as driver:
+        [reference] = await sdk_converter(None, [driver], THRESHOLD).encode([value])
     return reference
 
 
@@ -192,8 +160,7 @@ async def test_storage_slower_than_timeout_is_504_never_a_hang(faults: Faults) -
 
 
 async def test_s3_that_never_answers_is_504(faults: Faults) -> None:
-    async with sdk_s3_driver(faults.moto.endpoint_url, faults.bucket) as driver:
-        [reference] = await sdk_converter(None, [driver], THRESHOLD).encode([{"stall": "x" * 99}])
+    reference = await s3_reference(faults, {"stall": "x" * 99})
     started = time.monotonic()
     answer = await faults.post("download", [reference], "s3-stall")
     elapsed = time.monotonic() - started
@@ -212,8 +179,7 @@ async def test_storage_dropping_the_connection_mid_body_is_502(faults: Faults) -
 
 
 async def test_s3_dropping_the_connection_mid_body_is_502(faults: Faults) -> None:
-    async with sdk_s3_driver(faults.moto.endpoint_url, faults.bucket) as driver:
-        [reference] = await sdk_converter(None, [driver], THRESHOLD).encode([{"cut": "y" * 5000}])
+    reference = await s3_reference(faults, {"cut": "y" * 5000})
     answer = await faults.post("decode", [reference], "s3-cut")
     message = await expect(faults, "s3-cut", answer, 502, "storage")
     assert "aws.s3driver" in message
@@ -245,12 +211,12 @@ async def test_damaged_filesystem_blob_is_422(faults: Faults, fault: str) -> Non
 
 @pytest.mark.parametrize("fault", ["truncated", "tampered"])
 async def test_damaged_s3_object_is_422(faults: Faults, fault: str) -> None:
-    async with sdk_s3_driver(faults.moto.endpoint_url, faults.bucket) as driver:
-        [reference] = await sdk_converter(None, [driver], THRESHOLD).encode([{fault: "z" * 500}])
+    reference = await s3_reference(faults, {fault: "z" * 500})
     key = json.loads(reference.data)["claimData"]["key"]
-    data = faults.moto.get_object(faults.bucket, key)
+    moto, bucket = faults.bucket.moto, faults.bucket.name
+    data = moto.get_object(bucket, key)
     damaged = data[: len(data) // 2] if fault == "truncated" else data[:-1] + bytes([data[-1] ^ 1])
-    faults.moto.put_object(faults.bucket, key, damaged)
+    moto.put_object(bucket, key, damaged)
     answer = await faults.post("decode", [reference], "s3")
     message = await expect(faults, f"s3-{fault}", answer, 422, "storage")
     assert "integrity" in message

@@ -33,7 +33,6 @@ from inspector.config import parse_config
 from inspector.outcomes import ErrorKind, Stage
 from inspector.pipeline import Pipeline
 from inspector.references import Reference, make_reference_payload
-from inspector.server import RequestLog, create_app
 from inspector.storage import filesystem
 from inspector.storage.errors import (
     BadClaim,
@@ -44,7 +43,8 @@ from inspector.storage.errors import (
 )
 from inspector.storage.filesystem import FilesystemDriver
 from tests.reliability.fuzzing import bounded
-from tests.server.helpers import assert_error, post, toml_path
+from tests.support.config import filesystem_storage, profile, profiles_toml
+from tests.support.http import ClientFactory, assert_error, post
 
 WATCHED_THREAD = "claim-fuzz"
 _opened: list[str] = []
@@ -296,7 +296,7 @@ async def test_half_written_blob_at_the_final_path_is_never_valid(tmp_path: Path
 
 
 async def test_disk_full_through_pipeline_and_server(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aiohttp_client: Any
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_client: ClientFactory
 ) -> None:
     root = tmp_path / "store"
     monkeypatch.setattr(filesystem.os, "fsync", _raise)
@@ -306,17 +306,9 @@ async def test_disk_full_through_pipeline_and_server(
     assert outcome.error is not None
     assert (outcome.error.kind, outcome.error.stage) == (ErrorKind.UNREACHABLE, Stage.STORE)
 
-    config = parse_config(
-        f"""
-[profiles.default]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(root)}
-threshold = 1024
-""",
-        source=tmp_path / "config.toml",
-    )
-    client: TestClient = await aiohttp_client(create_app(config, log=RequestLog()))
+    storage = filesystem_storage(root, threshold=1024)
+    profiles = profiles_toml({"default": profile(storage=storage)})
+    client: TestClient = await make_client(parse_config(profiles, source=tmp_path / "config.toml"))
     answer = await post(client, "/encode", [BIG])
     message = assert_error(answer, 502, index=0, stage="store")
     assert "No space left on device" in message and "local.filesystem" in message

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -20,25 +19,21 @@ from inspector.codecs import CodecError, RemoteCodec
 from inspector.config import ConfigError, parse_config
 from inspector.documents import DocumentError, parse_document
 from inspector.references import Reference, make_reference_payload
-from inspector.server import RequestLog, create_app
+from inspector.server import RequestLog
 from tests.reliability.netfaults import EchoCodecServer
-from tests.reliability.processes import run_cli
-from tests.server.helpers import assert_error, post, serve, to_json, toml_path, write_config
+from tests.support.cli import run_cli
+from tests.support.config import filesystem_storage, profile, profiles_toml, write_config
+from tests.support.http import ClientFactory, assert_error, post, to_json
+from tests.support.serve import serve
 
 HUGE_INT = "9" * 5000
 
 
-async def client_for(aiohttp_client: Any, tmp_path: Path, log: RequestLog) -> TestClient:
-    config = parse_config(
-        f"""
-[profiles.default]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(tmp_path / "store")}
-""",
-        source=tmp_path / "config.toml",
-    )
-    return await aiohttp_client(create_app(config, log=log))
+async def client_for(make_client: ClientFactory, tmp_path: Path, log: RequestLog) -> TestClient:
+    """A server whose one profile stores in ``tmp_path/store``."""
+    profiles = {"default": profile(storage=filesystem_storage(tmp_path / "store"))}
+    config = parse_config(profiles_toml(profiles), source=tmp_path / "config.toml")
+    return await make_client(config, log=log)
 
 
 # F1, F2: the document reader -------------------------------------------------------------
@@ -54,7 +49,7 @@ def test_f1_f2_huge_numbers_are_a_document_error(number: str) -> None:
 async def test_f1_decode_of_a_huge_integer_is_exit_2_and_one_line(tmp_path: Path) -> None:
     document = tmp_path / "huge.json"
     document.write_text(f'{{"payloads": [{HUGE_INT}]}}')
-    code, out, err = await run_cli({}, "decode", str(document), cwd=tmp_path)
+    code, out, err = await run_cli("decode", str(document), cwd=tmp_path)
     assert (code, out) == (2, b"")
     assert len(err.strip().splitlines()) == 1 and b"Traceback" not in err
 
@@ -66,9 +61,9 @@ async def test_f1_decode_of_a_huge_integer_is_exit_2_and_one_line(tmp_path: Path
     "body", [b"[" * 100_000 + b"]" * 100_000, f'{{"payloads": [{HUGE_INT}]}}'.encode()]
 )
 async def test_f3_f4_deep_or_huge_bodies_are_400(
-    aiohttp_client: Any, tmp_path: Path, body: bytes
+    make_client: ClientFactory, tmp_path: Path, body: bytes
 ) -> None:
-    client = await client_for(aiohttp_client, tmp_path, RequestLog())
+    client = await client_for(make_client, tmp_path, RequestLog())
     assert_error(await post(client, "/decode", body), 400)
 
 
@@ -76,10 +71,10 @@ async def test_f3_f4_deep_or_huge_bodies_are_400(
 
 
 async def test_f5_a_claim_or_driver_name_with_newlines_gives_a_one_line_error(
-    aiohttp_client: Any, tmp_path: Path
+    make_client: ClientFactory, tmp_path: Path
 ) -> None:
     log = RequestLog()
-    client = await client_for(aiohttp_client, tmp_path, log)
+    client = await client_for(make_client, tmp_path, log)
     forged = 'sha256/x\n{"status": 200, "forged": true}'
     for reference in (
         make_reference_payload(Reference("local.filesystem", {"key": forged})),
@@ -124,9 +119,11 @@ def test_f6_config_errors_never_show_the_secret(text: str, secret: str) -> None:
 # F7: a 400 never quotes payload contents (into the answer and the request log) ---------
 
 
-async def test_f7_a_bad_field_is_named_not_quoted(aiohttp_client: Any, tmp_path: Path) -> None:
+async def test_f7_a_bad_field_is_named_not_quoted(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
     log = RequestLog()
-    client = await client_for(aiohttp_client, tmp_path, log)
+    client = await client_for(make_client, tmp_path, log)
     body = {"payloads": [{"metadata": {}, "externalPayloads": [{"sizeBytes": "card 4111-1111"}]}]}
     message = assert_error(await post(client, "/decode", body), 400, index=0, stage="input")
     assert "externalPayloads" in message and "4111" not in message
@@ -137,7 +134,7 @@ async def test_f7_a_bad_field_is_named_not_quoted(aiohttp_client: Any, tmp_path:
 
 
 async def test_f8_sigterm_right_after_the_listening_line_exits_0(tmp_path: Path) -> None:
-    config = write_config(tmp_path, "[profiles.default]\n")
+    config = write_config(tmp_path, {"default": profile()})
     for _ in range(3):
         async with serve("--config", str(config), "--port", "0"):
             pass  # serve() sends SIGTERM at once and asserts exit code 0, no traceback
@@ -146,8 +143,8 @@ async def test_f8_sigterm_right_after_the_listening_line_exits_0(tmp_path: Path)
 # F10: a 405 says what is allowed -------------------------------------------------------
 
 
-async def test_f10_405_carries_allow(aiohttp_client: Any, tmp_path: Path) -> None:
-    client = await client_for(aiohttp_client, tmp_path, RequestLog())
+async def test_f10_405_carries_allow(make_client: ClientFactory, tmp_path: Path) -> None:
+    client = await client_for(make_client, tmp_path, RequestLog())
     for method, path, allow in (
         ("GET", "/decode", "POST, OPTIONS"),
         ("POST", "/healthz", "GET, HEAD, OPTIONS"),

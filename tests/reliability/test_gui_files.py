@@ -21,12 +21,13 @@ from temporalio.api.common.v1 import Payload
 from inspector.config import load_config
 from inspector.runtime import build_pipeline
 from inspector.views import VIEWS
-from tests.reliability.processes import run_cli, run_gui_session
-from tests.server.helpers import to_json, toml_path, write_config
+from tests.support.cli import run_cli, run_module
+from tests.support.config import filesystem_storage, profile, write_config
+from tests.support.http import to_json
 
 
-async def run_module(env: dict[str, str], *args: str) -> dict[str, Any]:
-    code, out, err = await run_gui_session(env, *args)
+async def run_gui_session(env: dict[str, str], *args: str) -> dict[str, Any]:
+    code, out, err = await run_module("tests.reliability.gui_session", *args, env=env)
     assert code == 0, err.decode()[-2000:]
     assert b"Traceback" not in err, err.decode()[-2000:]
     return json.loads(out.decode().strip().splitlines()[-1])
@@ -48,17 +49,9 @@ def _stat(path: Path) -> tuple[bytes, int, int, int]:
 
 async def test_gui_session_keeps_its_input_and_exports_what_decode_prints(tmp_path: Path) -> None:
     store = tmp_path / "store"
+    storage = filesystem_storage(store, threshold=300)
     config = write_config(
-        tmp_path,
-        f"""
-[profiles.default]
-namespaces = ["*"]
-codecs = ["gzip"]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-threshold = 300
-""",
+        tmp_path, {"default": profile(["gzip"], namespaces=["*"], storage=storage)}
     )
     pipeline = build_pipeline(load_config(config).profiles["default"])
     originals = [
@@ -78,7 +71,7 @@ threshold = 300
     out.mkdir()
     env = gui_env(tmp_path)
 
-    done = await run_module(
+    done = await run_gui_session(
         env, "session", str(config), str(document), str(out), str(tmp_path / "settings.json")
     )
 
@@ -86,7 +79,7 @@ threshold = 300
     assert len(done["exports"]) == len(VIEWS) and len(done["screenshots"]) == len(VIEWS)
     for view in VIEWS:
         code, printed, err = await run_cli(
-            env, "decode", str(document), "--config", str(config), "--view", view, cwd=tmp_path
+            "decode", str(document), "--config", str(config), "--view", view, env=env, cwd=tmp_path
         )
         assert code == 0, err
         exported = (out / f"{view}.json").read_bytes()
@@ -99,7 +92,7 @@ threshold = 300
 
 
 async def test_full_disk_leaves_export_settings_and_screenshot_whole(tmp_path: Path) -> None:
-    result = await run_module(gui_env(tmp_path), "disk-full", str(tmp_path))
+    result = await run_gui_session(gui_env(tmp_path), "disk-full", str(tmp_path))
     assert result["export"] == "OSError 27"  # EFBIG: the write past the limit failed
     assert result["settings"].startswith("not written:") and "File too large" in result["settings"]
     assert result["screenshot"].startswith("ScreenshotError:")

@@ -28,7 +28,9 @@ from inspector.config import ServerConfig
 from inspector.server import CodecServer, security
 from inspector.server.security import SecurityPolicy, host_name
 from tests.reliability.fuzzing import bounded
-from tests.server.helpers import ServeProcess, config_from, serve, toml_path, write_config
+from tests.support.config import config_from, filesystem_storage, profile, write_config
+from tests.support.http import RawAnswer, parse_raw_answer
+from tests.support.serve import ServeProcess, serve
 
 # The async tests share one server (a module-scoped fixture on a module-scoped loop).
 on_module_loop = pytest.mark.asyncio(loop_scope="module")
@@ -40,14 +42,7 @@ BIG_BODY = json.dumps(
 ).encode()
 
 
-@dataclass
-class Raw:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-async def raw_request(port: int, head: str, body: bytes = b"") -> Raw:
+async def raw_request(port: int, head: str, body: bytes = b"") -> RawAnswer:
     """Send exactly these bytes; read one HTTP/1.1 answer (Connection: close)."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
     try:
@@ -56,13 +51,7 @@ async def raw_request(port: int, head: str, body: bytes = b"") -> Raw:
         data = await asyncio.wait_for(reader.read(), 20)
     finally:
         writer.close()
-    head_bytes, _, rest = data.partition(b"\r\n\r\n")
-    lines = head_bytes.decode("latin-1").split("\r\n")
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return Raw(int(lines[0].split()[1]), headers, rest)
+    return parse_raw_answer(data)
 
 
 def post_head(host: str | None, path: str = "/encode", **headers: str) -> str:
@@ -86,17 +75,8 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Run
     store = base / "store"
     config = write_config(
         base,
-        f"""
-[server]
-token = "{TOKEN}"
-allowed_hosts = ["codec.internal"]
-
-[profiles.default]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-threshold = 100
-""",
+        {"default": profile(storage=filesystem_storage(store, threshold=100))},
+        {"token": TOKEN, "allowed_hosts": ["codec.internal"]},
     )
     async with serve("--config", str(config), "--port", "0") as server:
         yield Running(server, store)
@@ -337,7 +317,7 @@ async def test_token_is_compared_in_constant_time(
 
 
 def test_binding_beyond_loopback_needs_an_explicit_host_and_warns(tmp_path: Path) -> None:
-    config = config_from(tmp_path, "[profiles.default]\n")
+    config = config_from(tmp_path, {"default": profile()})
     assert config.server.host == "127.0.0.1"
     assert network_warning(CodecServer(config)) is None
     for host in ("127.0.0.1", "localhost", "::1"):
@@ -345,13 +325,13 @@ def test_binding_beyond_loopback_needs_an_explicit_host_and_warns(tmp_path: Path
     for host in ("0.0.0.0", "::", "192.0.2.10"):
         warning = network_warning(CodecServer(config, host=host))
         assert warning is not None and "reachable from the network" in warning
-    from_file = config_from(tmp_path, '[server]\nhost = "0.0.0.0"\n[profiles.default]\n')
+    from_file = config_from(tmp_path, {"default": profile()}, {"host": "0.0.0.0"})
     assert network_warning(CodecServer(from_file)) is not None
 
 
 @on_module_loop
 async def test_serve_without_host_listens_on_loopback_only(tmp_path: Path) -> None:
-    config = write_config(tmp_path, "[profiles.default]\n")
+    config = write_config(tmp_path, {"default": profile()})
     async with serve("--config", str(config), "--port", "0") as server:
         assert server.host == "127.0.0.1"
         answer = await raw_request(

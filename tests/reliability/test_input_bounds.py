@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from inspector.config import ConfigError, parse_config
-from inspector.server import RequestLog, create_app
-from tests.reliability.processes import cli_argv
-from tests.server.helpers import REPO_ROOT, assert_error, post, serve_env, toml_path
+from tests.support.cli import REPO_ROOT, cli_argv, cli_env
+from tests.support.config import filesystem_storage, profile, profiles_toml
+from tests.support.http import ClientFactory, assert_error, post
 
 KEY = base64.b64encode(b"k" * 32).decode()  # an AES-256 key, as a config would hold it
 DEEP = b"[" * 1000 + b"]" * 1000
@@ -33,7 +33,7 @@ def deep_reference() -> dict[str, Any]:
 
 def run_decode(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        cli_argv("decode", *args), env=serve_env(), cwd=REPO_ROOT, timeout=60, **kwargs
+        cli_argv("decode", *args), env=cli_env(), cwd=REPO_ROOT, timeout=60, **kwargs
     )
 
 
@@ -58,14 +58,11 @@ def test_a_deeply_nested_reference_is_exit_3_and_one_line(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("route", ["/decode", "/download"])
 async def test_a_deeply_nested_reference_is_422_on_the_server(
-    aiohttp_client: Any, tmp_path: Path, route: str
+    make_client: ClientFactory, tmp_path: Path, route: str
 ) -> None:
-    config = parse_config(
-        f'[profiles.default]\n[profiles.default.storage]\ndriver = "filesystem"\n'
-        f"path = {toml_path(tmp_path / 'store')}\n",
-        source=tmp_path / "config.toml",
-    )
-    client = await aiohttp_client(create_app(config, log=RequestLog()))
+    profiles = {"default": profile(storage=filesystem_storage(tmp_path / "store"))}
+    config = parse_config(profiles_toml(profiles), source=tmp_path / "config.toml")
+    client = await make_client(config)
     answer = await post(client, route, {"payloads": [deep_reference()]})
     assert "nested too deeply" in assert_error(answer, 422, index=0, stage="reference")
 
@@ -106,7 +103,7 @@ def test_decode_with_stdin_closed_is_exit_2_and_one_line() -> None:
     script = f"import os, subprocess; os.close(0); raise SystemExit(subprocess.call({argv!r}))"
     result = subprocess.run(
         [sys.executable, "-c", script],
-        env=serve_env(),
+        env=cli_env(),
         cwd=REPO_ROOT,
         capture_output=True,
         timeout=60,

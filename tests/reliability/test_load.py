@@ -28,7 +28,9 @@ from temporalio.api.common.v1 import Payload
 from inspector.config import load_config
 from inspector.references import is_plain_reference
 from inspector.runtime import build_pipeline
-from tests.server.helpers import serve, to_json, toml_path, write_config
+from tests.support.config import Profiles, aes_gcm_codec, filesystem_storage, profile, write_config
+from tests.support.http import to_json
+from tests.support.serve import serve
 
 REQUESTS_PER_RUN = 20_000
 CONCURRENCY = 64
@@ -40,27 +42,17 @@ NAMESPACES = {"alpha": "plain", "beta": "gz", "gamma": "gz", "delta": "enc"}
 SIZE_WEIGHTS = {"small": 0.70, "medium": 0.22, "large": 0.08}
 
 
-def load_toml(store: Path) -> str:
-    return f"""
-[profiles.plain]
-namespaces = ["alpha"]
-[profiles.plain.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-threshold = {THRESHOLD}
-
-[profiles.gz]
-namespaces = ["beta", "gamma"]
-codecs = ["gzip"]
-[profiles.gz.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-threshold = {THRESHOLD}
-
-[profiles.enc]
-namespaces = ["delta"]
-codecs = [{{ type = "aes-gcm", keys = {{ "load-key" = "env:{KEY_ENV}" }} }}, "zlib"]
-"""
+def load_profiles(store: Path) -> Profiles:
+    """Three profiles for four namespaces: no codec, gzip (both storing over 32 KiB in our
+    filesystem store) and aes-gcm + zlib with the key from the environment."""
+    storage = filesystem_storage(store, threshold=THRESHOLD)
+    return {
+        "plain": profile(namespaces=["alpha"], storage=storage),
+        "gz": profile(["gzip"], namespaces=["beta", "gamma"], storage=storage),
+        "enc": profile(
+            [aes_gcm_codec({"load-key": f"env:{KEY_ENV}"}), "zlib"], namespaces=["delta"]
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -263,7 +255,7 @@ async def test_two_runs_of_20000_requests_hold_without_errors_or_growth(
 ) -> None:
     key = base64.b64encode(os.urandom(32)).decode()
     monkeypatch.setenv(KEY_ENV, key)
-    config = write_config(tmp_path, load_toml(tmp_path / "store"))
+    config = write_config(tmp_path, load_profiles(tmp_path / "store"))
     templates = await make_templates(config)
     assert {t.size for t in templates} == {"small", "medium", "large"}
 

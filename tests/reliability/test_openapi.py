@@ -15,7 +15,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,30 +30,26 @@ from schemathesis.checks import positive_data_acceptance
 
 from inspector import __version__
 from inspector.server.openapi import build_spec, spec_json
-from tests.reliability.processes import LiveServe, live_serve
-from tests.server.helpers import toml_path, write_config
+from tests.support.config import Profiles, filesystem_storage, profile, write_config
+from tests.support.drivers import stub_codec, stub_storage
+from tests.support.serve import ServeProcess, serving
 
 SPEC = build_spec()
 schema = schemathesis.openapi.from_dict(SPEC)
 FUZZ_EXAMPLES = 80
 
 
-def fuzz_config(tmp: Path) -> str:
-    return f"""
-[profiles.default]
-namespaces = ["*"]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(tmp / "store")}
-threshold = 64
-timeout_seconds = 5
-"""
+def fuzz_profiles(tmp: Path) -> Profiles:
+    """One profile for every namespace, storing anything over 64 bytes."""
+    storage = filesystem_storage(tmp / "store", threshold=64, timeout_seconds=5)
+    return {"default": profile(namespaces=["*"], storage=storage)}
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe]:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     tmp = tmp_path_factory.mktemp("openapi")
-    with live_serve(write_config(tmp, fuzz_config(tmp)), tmp) as server:
+    config = write_config(tmp, fuzz_profiles(tmp))
+    with serving("--config", str(config), "--port", "0") as server:
         yield server
 
 
@@ -82,7 +78,9 @@ def test_the_description_is_valid_openapi_3(tmp_path: Path) -> None:
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_fuzzed_requests_get_documented_answers(case: schemathesis.Case, live: LiveServe) -> None:
+def test_fuzzed_requests_get_documented_answers(
+    case: schemathesis.Case, live: ServeProcess
+) -> None:
     # /download takes only storage references, which a JSON schema cannot say: a valid
     # Payloads of other payloads is rightly a 400 there.
     excluded = [positive_data_acceptance] if case.operation.path == "/download" else []
@@ -94,45 +92,27 @@ def test_fuzzed_requests_get_documented_answers(case: schemathesis.Case, live: L
 TOKEN = "conformance-token"
 
 
-def conformance_config(tmp: Path) -> str:
-    def python_store(name: str, factory: str, timeout: float = 10) -> str:
-        return f"""
-[profiles.{name}]
-namespaces = ["{name}"]
-[profiles.{name}.storage]
-driver = "python"
-factory = "tests.reliability.drivers:{factory}"
-threshold = 16
-timeout_seconds = {timeout}
-"""
+def conformance_profiles(tmp: Path) -> Profiles:
+    """A profile for each documented failure: a codec that raises, storage that is
+    missing, broken, slow or raising (the stubs in ``tests.support.drivers``)."""
 
-    return f"""
-[server]
-token = "{TOKEN}"
-max_body_bytes = 200000
+    def python_store(driver: str, timeout: float = 10) -> Mapping[str, Any]:
+        return stub_storage(driver, threshold=16, timeout_seconds=timeout)
 
-[profiles.codec]
-namespaces = ["codec"]
-codecs = [{{ type = "python", factory = "tests.reliability.drivers:RaisingCodec" }}]
+    return {
+        "codec": profile([stub_codec("RaisingCodec")], namespaces=["codec"]),
+        "default": profile(
+            namespaces=["default"], storage=filesystem_storage(tmp / "store", threshold=64)
+        ),
+        "nostore": profile(namespaces=["nostore"]),
+        "broken": profile(namespaces=["broken"], storage=python_store("BrokenStoreDriver")),
+        "slowstore": profile(namespaces=["slowstore"], storage=python_store("SlowStoreDriver", 1)),
+        "slow": profile(namespaces=["slow"], storage=python_store("SlowDriver", 1)),
+        "raising": profile(namespaces=["raising"], storage=python_store("RaisingDriver")),
+    }
 
-[profiles.default]
-namespaces = ["default"]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(tmp / "store")}
-threshold = 64
 
-[profiles.nostore]
-namespaces = ["nostore"]
-""" + "".join(
-        python_store(*args)
-        for args in (
-            ("broken", "BrokenStoreDriver"),
-            ("slowstore", "SlowStoreDriver", 1),
-            ("slow", "SlowDriver", 1),
-            ("raising", "RaisingDriver"),
-        )
-    )
+CONFORMANCE_SERVER = {"token": TOKEN, "max_body_bytes": 200000}
 
 
 def to_json_schema(node: Any) -> Any:
@@ -198,15 +178,15 @@ def stalled_body(url: str, route: str) -> tuple[int, Any]:
 
 
 def test_every_documented_status_is_produced_and_matches(tmp_path: Path) -> None:
-    from tests.reliability.drivers import REFUSE_METADATA, STORE_ENV
+    from tests.support.drivers import REFUSE_METADATA, STORE_ENV
 
     store = tmp_path / "fault-store"
     store.mkdir()
-    config = write_config(tmp_path, conformance_config(tmp_path))
+    config = write_config(tmp_path, conformance_profiles(tmp_path), CONFORMANCE_SERVER)
     big = plain(os.urandom(300).hex().encode())
     seen: set[tuple[str, str, int]] = set()
     with (
-        live_serve(config, tmp_path, env={STORE_ENV: str(store)}) as server,
+        serving("--config", str(config), "--port", "0", env={STORE_ENV: str(store)}) as server,
         requests.Session() as http,
     ):
 

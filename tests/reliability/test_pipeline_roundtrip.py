@@ -23,9 +23,8 @@ from inspector.pipeline import Pipeline
 from inspector.references import is_plain_reference, is_reference
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
-from inspector.storage.s3 import S3Store
 from tests.reliability.fuzzing import bounded, payloads
-from tests.support.s3 import MotoS3
+from tests.support.s3 import S3Bucket
 
 KEYS = {"key-2025": bytes(range(16)), "key-2026": bytes(range(100, 132))}
 NAMES = ("gzip", "zlib", "aes-gcm")
@@ -135,9 +134,7 @@ def test_round_trip_without_storage_and_with_filesystem(tmp_path: Path) -> None:
         check()
 
 
-def test_every_chain_with_every_driver_once(
-    tmp_path: Path, moto_s3: MotoS3, s3_bucket: str
-) -> None:
+def test_every_chain_with_every_driver_once(tmp_path: Path, s3_store: S3Bucket) -> None:
     """Deterministic coverage: each of the 16 chains × {none, filesystem, S3} × marked or not."""
     sample = [
         Payload(metadata={"encoding": b"json/plain"}, data=b'{"n": 1}'),
@@ -145,13 +142,7 @@ def test_every_chain_with_every_driver_once(
         Payload(metadata={"encoding": b"binary/null"}),
     ]
     with asyncio.Runner() as runner:
-        s3 = S3Store(
-            name="aws.s3driver",
-            bucket=s3_bucket,
-            endpoint_url=moto_s3.endpoint_url,
-            region="us-east-1",
-            timeout_seconds=10,
-        )
+        s3 = s3_store.inspector_store(timeout_seconds=10)
         stores: dict[str, list[StorageDriver]] = {
             "none": [],
             "filesystem": [FilesystemDriver(tmp_path / "store")],
@@ -172,16 +163,10 @@ def test_every_chain_with_every_driver_once(
             runner.run(s3.aclose())
 
 
-def test_round_trip_with_s3(moto_s3: MotoS3, s3_bucket: str) -> None:
+def test_round_trip_with_s3(s3_store: S3Bucket) -> None:
     """Few examples: each one is several S3 round trips to moto."""
     with asyncio.Runner() as runner:
-        s3 = S3Store(
-            name="aws.s3driver",
-            bucket=s3_bucket,
-            endpoint_url=moto_s3.endpoint_url,
-            region="us-east-1",
-            timeout_seconds=10,
-        )
+        s3 = s3_store.inspector_store(timeout_seconds=10)
 
         @bounded(12)
         @given(settings_pipeline, st.lists(payloads(), min_size=1, max_size=3))

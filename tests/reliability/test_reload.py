@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import signal
 from pathlib import Path
 
@@ -17,15 +16,16 @@ import pytest
 from inspector.commands.serve import reload_config
 from inspector.config import ConfigError, load_config
 from inspector.server import CodecServer
-from tests.reliability.drivers import STORE_ENV
-from tests.server.helpers import (
-    ServeProcess,
-    client_session,
-    post,
-    serve,
-    toml_path,
+from tests.support.config import (
+    Profiles,
+    filesystem_storage,
+    profile,
     write_config,
+    write_toml,
 )
+from tests.support.drivers import STORE_ENV, stub_storage
+from tests.support.http import client_session, post
+from tests.support.serve import ServeProcess, serve
 
 PLAIN = {
     "payloads": [
@@ -37,25 +37,13 @@ PLAIN = {
 }
 
 
-def profiles(store: Path, namespaces: list[str], server: str = "") -> str:
-    return f"""
-[server]
-{server}
-
-[profiles.main]
-namespaces = {json.dumps(namespaces)}
-[profiles.main.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-
-[profiles.delayed]
-namespaces = ["delayed"]
-[profiles.delayed.storage]
-driver = "python"
-factory = "tests.reliability.drivers:DelayedDriver"
-threshold = 16
-timeout_seconds = 10
-"""
+def profiles(store: Path, namespaces: list[str]) -> Profiles:
+    """``main`` for ``namespaces`` on our store; ``delayed``, a driver that takes 1.5 s."""
+    delayed = stub_storage("DelayedDriver", threshold=16, timeout_seconds=10)
+    return {
+        "main": profile(namespaces=namespaces, storage=filesystem_storage(store)),
+        "delayed": profile(namespaces=["delayed"], storage=delayed),
+    }
 
 
 async def hup_and_wait(server: ServeProcess, expect: str) -> str:
@@ -112,10 +100,8 @@ async def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_inval
             assert why in line and line.count("\n") == 0
             assert await status(session, server, "beta") == 200  # the old config still serves
 
-        write_config(
-            tmp_path,
-            profiles(store, ["alpha"], server='token = "new-token"\nmax_body_bytes = 1000'),
-        )
+        server_table = {"token": "new-token", "max_body_bytes": 1000}
+        write_config(tmp_path, profiles(store, ["alpha"]), server_table)
         line = await hup_and_wait(server, "config reloaded")
         assert "(max_body_bytes: restart to apply)" in line
         assert await status(session, server, "alpha") == 401
@@ -181,7 +167,7 @@ async def test_the_gui_can_reload_its_server(
             with pytest.raises(ConfigError):
                 await server.reload(
                     load_config(
-                        write_config(
+                        write_toml(
                             tmp_path,
                             '[server]\nallowed_origins = ["*"]\n[profiles.x]\n',
                             "bad.toml",

@@ -25,18 +25,21 @@ from temporalio.api.common.v1 import Payload
 from inspector.config import ConfigError, load_config
 from inspector.references import Reference, make_reference_payload, parse_reference
 from tests.reliability.netfaults import EchoCodecServer
-from tests.reliability.processes import run_cli, run_gui_session
-from tests.server.helpers import (
-    client_session,
-    from_json,
-    run_serve_expecting_exit,
-    serve,
-    to_json,
-    toml_path,
+from tests.support.cli import run_cli, run_module, run_serve_expecting_exit
+from tests.support.config import (
+    Profiles,
+    aes_gcm_codec,
+    filesystem_storage,
+    profile,
+    remote_codec,
+    s3_storage,
     write_config,
+    write_toml,
 )
+from tests.support.http import client_session, from_json, to_json
 from tests.support.ports import free_port
-from tests.support.s3 import MotoS3
+from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
+from tests.support.serve import serve
 
 TAG = uuid.uuid4().hex[:12]
 KEY = b"K3y!-never-in-logs-" + TAG.encode()[:12] + b"X"  # 32 bytes, easy to spot raw
@@ -116,73 +119,42 @@ def app_env(tmp: Path, moto: MotoS3) -> dict[str, str]:
     }
 
 
-# Inline tables must be one line in TOML: the rotated-keys codec, built in pieces.
-ENC_CODEC = (
-    '{ type = "aes-gcm", encrypt_with = "k-2026", '
-    'keys = { "k-2026" = "env:PI_KEY", "k-2025" = "file:old.key" } }'
-)
-
-
-def main_toml(tmp: Path, moto: MotoS3, bucket: str, echo_port: int, closed_port: int) -> str:
-    literal = base64.b64encode(KEY).decode()
-    return f"""
-[server]
-token = "env:PI_TOKEN"
-
-[profiles.enc]
-namespaces = ["enc", "default"]
-codecs = [{ENC_CODEC}, "gzip"]
-[profiles.enc.storage]
-driver = "filesystem"
-path = {toml_path(tmp / "store")}
-threshold = 200
-
-[profiles.old]
-namespaces = ["old"]
-codecs = [{{ type = "aes-gcm", keys = {{ "k-2025" = "file:old.key" }} }}]
-
-[profiles.literal]
-namespaces = ["literal"]
-codecs = [{{ type = "aes-gcm", keys = {{ "lit" = "{literal}" }} }}]
-
-[profiles.s3]
-namespaces = ["s3"]
-codecs = ["gzip"]
-[profiles.s3.storage]
-driver = "s3"
-bucket = "{bucket}"
-endpoint_url = "{moto.endpoint_url}"
-region = "us-east-1"
-threshold = 200
-timeout_seconds = 10
-
-[profiles.s3missing]
-namespaces = ["s3-missing"]
-[profiles.s3missing.storage]
-driver = "s3"
-bucket = "no-such-bucket-{TAG}"
-endpoint_url = "{moto.endpoint_url}"
-region = "us-east-1"
-
-[profiles.s3down]
-namespaces = ["s3-down"]
-[profiles.s3down.storage]
-driver = "s3"
-bucket = "{bucket}"
-endpoint_url = "http://127.0.0.1:{closed_port}"
-region = "us-east-1"
-timeout_seconds = 5
-
-[profiles.remote]
-namespaces = ["remote"]
-codecs = [
-  {{ type = "remote", url = "http://127.0.0.1:{echo_port}/codec", auth = "env:PI_REMOTE_AUTH" }},
-]
-
-[profiles.remoteurl]
-namespaces = ["remote-url"]
-codecs = [{{ type = "remote", url = "http://user:{URL_PASSWORD}@127.0.0.1:{echo_port}/codec" }}]
-"""
+def main_profiles(tmp: Path, bucket: S3Bucket, echo_port: int, closed_port: int) -> Profiles:
+    """Every kind of secret a profile holds: keys by env:, file: and literal, a token, a
+    remote codec's auth and a password in its URL, and S3 with the fake AWS credentials."""
+    rotated = aes_gcm_codec(
+        {"k-2026": "env:PI_KEY", "k-2025": "file:old.key"}, encrypt_with="k-2026"
+    )
+    remote = f"http://127.0.0.1:{echo_port}/codec"
+    return {
+        "enc": profile(
+            [rotated, "gzip"],
+            namespaces=["enc", "default"],
+            storage=filesystem_storage(tmp / "store", threshold=200),
+        ),
+        "old": profile([aes_gcm_codec({"k-2025": "file:old.key"})], namespaces=["old"]),
+        "literal": profile([aes_gcm_codec({"lit": KEY})], namespaces=["literal"]),
+        "s3": profile(
+            ["gzip"],
+            namespaces=["s3"],
+            storage=bucket.storage(threshold=200, timeout_seconds=10),
+        ),
+        "s3missing": profile(
+            namespaces=["s3-missing"],
+            storage=s3_storage(f"no-such-bucket-{TAG}", bucket.endpoint_url),
+        ),
+        "s3down": profile(
+            namespaces=["s3-down"],
+            storage=bucket.storage(
+                endpoint_url=f"http://127.0.0.1:{closed_port}", timeout_seconds=5
+            ),
+        ),
+        "remote": profile([remote_codec(remote, auth="env:PI_REMOTE_AUTH")], namespaces=["remote"]),
+        "remoteurl": profile(
+            [remote_codec(remote.replace("http://", f"http://user:{URL_PASSWORD}@"))],
+            namespaces=["remote-url"],
+        ),
+    }
 
 
 # Config mistakes users make; none may echo the secret in its one-line error.
@@ -325,15 +297,15 @@ async def exercise_server(
 
 
 async def test_no_secret_or_payload_leaks_anywhere(tmp_path: Path, moto_s3: MotoS3) -> None:
-    if not moto_s3.running:
-        moto_s3.start()
-    bucket = moto_s3.create_bucket()
+    bucket = fresh_bucket(moto_s3)
     env = app_env(tmp_path, moto_s3)
     (tmp_path / "old.key").write_text(base64.b64encode(OLD_KEY).decode())
     evidence = Evidence()
     async with EchoCodecServer() as echo:
         config = write_config(
-            tmp_path, main_toml(tmp_path, moto_s3, bucket, echo.port, free_port())
+            tmp_path,
+            main_profiles(tmp_path, bucket, echo.port, free_port()),
+            {"token": "env:PI_TOKEN"},
         )
         inputs = snapshot(tmp_path)
         document = await exercise_server(tmp_path, env, config, evidence, echo)
@@ -383,7 +355,7 @@ async def test_no_secret_or_payload_leaks_anywhere(tmp_path: Path, moto_s3: Moto
     }
     codes = {}
     for name, args in runs.items():
-        code, out, err = await run_cli(env, *args, cwd=tmp_path)
+        code, out, err = await run_cli(*args, env=env, cwd=tmp_path)
         codes[name] = code
         evidence.add(f"{name} stdout", out)
         evidence.add(f"{name} stderr", err, payload_free=True)
@@ -396,13 +368,14 @@ async def test_no_secret_or_payload_leaks_anywhere(tmp_path: Path, moto_s3: Moto
     }, codes
     gui_out = tmp_path / "gui"
     gui_out.mkdir()
-    code, out, err = await run_gui_session(
-        {**env, "PAYLOAD_INSPECTOR_CONFIG": str(config)},
+    code, out, err = await run_module(
+        "tests.reliability.gui_session",
         "session",
         str(config),
         str(doc_path),
         str(gui_out),
         str(tmp_path / "home" / "settings.json"),
+        env={**env, "PAYLOAD_INSPECTOR_CONFIG": str(config)},
     )
     assert code == 0, err
     evidence.add("gui session stdout", out)
@@ -412,7 +385,7 @@ async def test_no_secret_or_payload_leaks_anywhere(tmp_path: Path, moto_s3: Moto
     bad_dir = tmp_path / "bad"
     bad_dir.mkdir()
     for i, (name, text) in enumerate(BAD_CONFIGS.items()):
-        bad = write_config(bad_dir, text, f"bad-{i}.toml")
+        bad = write_toml(bad_dir, text, f"bad-{i}.toml")
         inputs[bad] = bad.read_bytes()
         try:
             load_config(bad)
@@ -426,7 +399,7 @@ async def test_no_secret_or_payload_leaks_anywhere(tmp_path: Path, moto_s3: Moto
         code, out_s, err_s = await run_serve_expecting_exit("--config", str(bad), env=env)
         assert code == 2 and len(err_s.strip().splitlines()) == 1, err_s
         code, out_b, err_b = await run_cli(
-            env, "decode", str(doc_path), "--config", str(bad), cwd=tmp_path
+            "decode", str(doc_path), "--config", str(bad), env=env, cwd=tmp_path
         )
         assert code == 2, err_b
         evidence.add(

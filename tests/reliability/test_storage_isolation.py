@@ -18,27 +18,26 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import StorageDriverStoreContext
 
-from inspector.config import ConfigError, parse_config
+from inspector.config import Config, ConfigError, parse_config
 from inspector.outcomes import ErrorKind, Outcome
 from inspector.pipeline import Pipeline
 from inspector.references import Reference, make_reference_payload
 from inspector.runtime import build_pipeline
-from inspector.server import RequestLog, create_app
 from inspector.server.app import reload_app
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
 from inspector.storage.s3 import S3Store
 from tests.reliability.netfaults import _Server
-from tests.server.helpers import assert_error, post, toml_path
+from tests.support.config import Profiles, filesystem_storage, profile, profiles_toml
+from tests.support.http import ClientFactory, assert_error, post
 from tests.support.ports import LOOPBACK
-from tests.support.s3 import REGION, MotoS3, sdk_s3_driver
+from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
 
 BLOB = Payload(metadata={"encoding": b"json/plain"}, data=b'"only profile A may read this"')
 
@@ -85,9 +84,9 @@ async def relay(moto_s3: MotoS3) -> AsyncIterator[Relay]:
         yield running
 
 
-async def _put_s3(moto_s3: MotoS3, bucket: str, payload: Payload) -> Payload:
+async def _put_s3(bucket: S3Bucket, payload: Payload) -> Payload:
     """``payload`` stored by the SDK's own S3 driver; its reference, as a worker writes it."""
-    async with sdk_s3_driver(moto_s3.endpoint_url, bucket) as driver:
+    async with bucket.sdk_driver() as driver:
         [claim] = await driver.store(StorageDriverStoreContext(), [payload])
     return make_reference_payload(
         Reference("aws.s3driver", dict(claim.claim_data), payload.ByteSize())
@@ -105,39 +104,25 @@ def _put_fs(store: Path, payload: Payload) -> Payload:
     return make_reference_payload(Reference("local.filesystem", claim, len(data)))
 
 
-def _s3_store(relay: Relay, bucket: str, buckets: tuple[str, ...] = ()) -> S3Store:
-    return S3Store(
-        name="aws.s3driver",
-        bucket=bucket,
-        buckets=buckets,
-        endpoint_url=relay.url,
-        region=REGION,
-        timeout_seconds=10,
-    )
+def _s3_store(relay: Relay, bucket: S3Bucket, buckets: tuple[str, ...] = ()) -> S3Store:
+    """Our store for ``bucket``, reached through the relay."""
+    return bucket.inspector_store(endpoint_url=relay.url, buckets=buckets, timeout_seconds=10)
 
 
-def _s3_profile_toml(name: str, relay: Relay, bucket: str, extra: str = "") -> str:
-    return f"""
-[profiles.{name}]
-namespaces = ["{name}"]
-[profiles.{name}.storage]
-driver = "s3"
-bucket = "{bucket}"
-endpoint_url = "{relay.url}"
-region = "{REGION}"
-timeout_seconds = 10
-{extra}
-"""
+def _s3_profile(name: str, relay: Relay, bucket: S3Bucket, **extra: object) -> Profiles:
+    """Profile ``name`` for namespace ``name``: ``bucket`` through the relay."""
+    storage = bucket.storage(endpoint_url=relay.url, timeout_seconds=10, **extra)
+    return {name: profile(namespaces=[name], storage=storage)}
 
 
-def _fs_profile_toml(name: str, store: Path) -> str:
-    return f"""
-[profiles.{name}]
-namespaces = ["{name}"]
-[profiles.{name}.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-"""
+def _fs_profile(name: str, store: Path) -> Profiles:
+    """Profile ``name`` for namespace ``name``: our filesystem store at ``store``."""
+    return {name: profile(namespaces=[name], storage=filesystem_storage(store))}
+
+
+def _config(tmp_path: Path, *profiles: Profiles) -> Config:
+    merged = {name: table for one in profiles for name, table in one.items()}
+    return parse_config(profiles_toml(merged), source=tmp_path / "config.toml")
 
 
 def _refused_bucket(outcome: Outcome, claimed: str, allowed: str) -> str:
@@ -155,42 +140,36 @@ def _refused_bucket(outcome: Outcome, claimed: str, allowed: str) -> str:
 async def test_claim_naming_another_bucket_is_refused_before_any_s3_call(
     moto_s3: MotoS3, relay: Relay
 ) -> None:
-    mine = moto_s3.create_bucket()
-    theirs = moto_s3.create_bucket()
-    reference = await _put_s3(moto_s3, theirs, BLOB)  # a real object: S3 would answer
+    mine, theirs = fresh_bucket(moto_s3), fresh_bucket(moto_s3)
+    reference = await _put_s3(theirs, BLOB)  # a real object: S3 would answer
     pipeline = Pipeline(drivers=[_s3_store(relay, mine)])
     try:
         [outcome] = await pipeline.download([reference])
     finally:
         await pipeline.aclose()
-    _refused_bucket(outcome, theirs, mine)
+    _refused_bucket(outcome, theirs.name, mine.name)
     assert relay.connections == 0 and not relay.sent, "a request reached S3"
 
 
 async def test_buckets_lists_the_other_buckets_a_claim_may_name(
     moto_s3: MotoS3, relay: Relay, tmp_path: Path
 ) -> None:
-    mine = moto_s3.create_bucket()
-    older = moto_s3.create_bucket()
-    elsewhere = moto_s3.create_bucket()
-    from_older = await _put_s3(moto_s3, older, BLOB)
-    from_elsewhere = await _put_s3(moto_s3, elsewhere, BLOB)
-    config = parse_config(
-        _s3_profile_toml("orders", relay, mine, f'buckets = ["{older}"]'),
-        source=tmp_path / "config.toml",
-    )
+    mine, older, elsewhere = (fresh_bucket(moto_s3) for _ in range(3))
+    from_older = await _put_s3(older, BLOB)
+    from_elsewhere = await _put_s3(elsewhere, BLOB)
+    config = _config(tmp_path, _s3_profile("orders", relay, mine, buckets=[older.name]))
     [spec] = config.profiles["orders"].storage
-    assert spec.buckets == (older,)
+    assert spec.buckets == (older.name,)
     pipeline = build_pipeline(config.profiles["orders"])
     try:
         ok, refused = await pipeline.download([from_older, from_elsewhere])
     finally:
         await pipeline.aclose()
     assert ok.payload == BLOB, ok.error
-    assert relay.saw(older)
-    message = _refused_bucket(refused, elsewhere, mine)
-    assert f"'{older}'" in message  # the whole allowed list is named
-    assert not relay.saw(elsewhere)
+    assert relay.saw(older.name)
+    message = _refused_bucket(refused, elsewhere.name, mine.name)
+    assert f"'{older.name}'" in message  # the whole allowed list is named
+    assert not relay.saw(elsewhere.name)
 
 
 @pytest.mark.parametrize(
@@ -221,10 +200,7 @@ async def test_one_profiles_cached_blob_never_answers_another(tmp_path: Path) ->
     store_a, store_b = tmp_path / "a", tmp_path / "b"
     store_b.mkdir()
     reference = _put_fs(store_a, BLOB)
-    config = parse_config(
-        _fs_profile_toml("a", store_a) + _fs_profile_toml("b", store_b),
-        source=tmp_path / "config.toml",
-    )
+    config = _config(tmp_path, _fs_profile("a", store_a), _fs_profile("b", store_b))
     cache = BlobCache(1024 * 1024)
     pipeline_a = build_pipeline(config.profiles["a"], cache=cache)
     pipeline_b = build_pipeline(config.profiles["b"], cache=cache)
@@ -254,9 +230,8 @@ async def test_a_profile_pointed_elsewhere_gets_no_stale_blob(tmp_path: Path) ->
 
 async def test_s3_profiles_share_no_cached_blob(moto_s3: MotoS3, relay: Relay) -> None:
     """B's driver is asked (and refuses A's bucket) instead of A's cache answering."""
-    bucket_a = moto_s3.create_bucket()
-    bucket_b = moto_s3.create_bucket()
-    reference = await _put_s3(moto_s3, bucket_a, BLOB)
+    bucket_a, bucket_b = fresh_bucket(moto_s3), fresh_bucket(moto_s3)
+    reference = await _put_s3(bucket_a, BLOB)
     cache = BlobCache(1024 * 1024)
     pipeline_a = Pipeline(name="a", drivers=[_s3_store(relay, bucket_a)], cache=cache)
     pipeline_b = Pipeline(name="b", drivers=[_s3_store(relay, bucket_b)], cache=cache)
@@ -266,29 +241,29 @@ async def test_s3_profiles_share_no_cached_blob(moto_s3: MotoS3, relay: Relay) -
     finally:
         await pipeline_a.aclose()
         await pipeline_b.aclose()
-    _refused_bucket(outcome, bucket_a, bucket_b)
+    _refused_bucket(outcome, bucket_a.name, bucket_b.name)
 
 
 # ----------------------------------------------------------------------- the server
 
 
 async def test_server_keeps_profiles_apart_across_requests_and_reloads(
-    tmp_path: Path, aiohttp_client: Any, moto_s3: MotoS3, relay: Relay
+    tmp_path: Path, make_client: ClientFactory, moto_s3: MotoS3, relay: Relay
 ) -> None:
     store_a, store_b, store_c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     store_b.mkdir()
     store_c.mkdir()
     reference = _put_fs(store_a, BLOB)
-    mine = moto_s3.create_bucket()
-    theirs = moto_s3.create_bucket()
-    foreign = await _put_s3(moto_s3, theirs, BLOB)
-    text = (
-        _fs_profile_toml("a", store_a)
-        + _fs_profile_toml("b", store_b)
-        + _s3_profile_toml("s", relay, mine)
+    mine, theirs = fresh_bucket(moto_s3), fresh_bucket(moto_s3)
+    foreign = await _put_s3(theirs, BLOB)
+    config = _config(
+        tmp_path,
+        _fs_profile("a", store_a),
+        _fs_profile("b", store_b),
+        _s3_profile("s", relay, mine),
     )
-    app = create_app(parse_config(text, source=tmp_path / "config.toml"), log=RequestLog())
-    client: TestClient = await aiohttp_client(app)
+    client: TestClient = await make_client(config)
+    app = client.app
 
     ok = await post(client, "/download", [reference], namespace="a")
     assert ok.status == 200 and ok.payloads == [BLOB], ok.body
@@ -298,12 +273,12 @@ async def test_server_keeps_profiles_apart_across_requests_and_reloads(
 
     refused = await post(client, "/download", [foreign], namespace="s")
     message = assert_error(refused, 422, index=0, stage="storage")
-    assert f"'{theirs}'" in message and f"'{mine}'" in message and "aws.s3driver" in message
-    assert not relay.saw(theirs)
+    assert f"'{theirs.name}'" in message and f"'{mine.name}'" in message
+    assert "aws.s3driver" in message
+    assert not relay.saw(theirs.name)
 
     # Profile a now reads store c: what it fetched from store a must not come back.
-    moved = _fs_profile_toml("a", store_c) + _fs_profile_toml("b", store_b)
-    await reload_app(app, parse_config(moved, source=tmp_path / "config.toml"))
+    await reload_app(app, _config(tmp_path, _fs_profile("a", store_c), _fs_profile("b", store_b)))
     stale = await post(client, "/download", [reference], namespace="a")
     message = assert_error(stale, 422, index=0, stage="storage")
     assert "not found" in message

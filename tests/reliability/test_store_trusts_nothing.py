@@ -31,7 +31,6 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -42,7 +41,6 @@ from inspector.config import parse_config
 from inspector.outcomes import ErrorKind, Outcome
 from inspector.pipeline import Pipeline
 from inspector.references import Reference, make_reference_payload
-from inspector.server import RequestLog, create_app
 from inspector.storage.errors import StoreUnreachable
 from inspector.storage.filesystem import (
     CHUNK_BYTES,
@@ -52,7 +50,9 @@ from inspector.storage.filesystem import (
     FilesystemDriver,
     sweep_stale_temps,
 )
-from tests.server.helpers import REPO_ROOT, assert_error, post, toml_path
+from tests.support.cli import REPO_ROOT
+from tests.support.config import filesystem_storage, profile, profiles_toml
+from tests.support.http import ClientFactory, assert_error, post
 
 MIB = 1024 * 1024
 STORED = Payload(metadata={"encoding": b"json/plain"}, data=b'"an honest blob"')
@@ -472,24 +472,16 @@ async def test_after_every_trap_a_normal_retrieval_is_quick(tmp_path: Path, work
 
 
 async def test_traps_through_the_server_are_422(
-    tmp_path: Path, worker: Worker, aiohttp_client: Any
+    tmp_path: Path, worker: Worker, make_client: ClientFactory
 ) -> None:
     root, digest = _store(tmp_path)
     _, fifo = _blob(Payload(data=b"fifo"))
     worker.fifo(_slot(root, fifo))
     _, zero = _blob(Payload(data=b"zero"))
     _slot(root, zero).symlink_to("/dev/zero")
-    config = parse_config(
-        f"""
-[profiles.default]
-[profiles.default.storage]
-driver = "filesystem"
-path = {toml_path(root)}
-timeout_seconds = 5
-""",
-        source=tmp_path / "config.toml",
-    )
-    client: TestClient = await aiohttp_client(create_app(config, log=RequestLog()))
+    storage = filesystem_storage(root, timeout_seconds=5)
+    profiles = profiles_toml({"default": profile(storage=storage)})
+    client: TestClient = await make_client(parse_config(profiles, source=tmp_path / "config.toml"))
     for trap in (fifo, zero):
         started = time.monotonic()
         answer = await post(client, "/download", [_ref(trap)])

@@ -13,8 +13,8 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.server.app import PIPELINES
 from inspector.server.pipelines import NAMESPACE_PIPELINES
-from tests.server.conftest import ClientFactory
-from tests.server.helpers import config_from, post
+from tests.support.config import config_from, profile, remote_codec
+from tests.support.http import ClientFactory, post
 
 PAYLOADS = [Payload(metadata={"encoding": b"json/plain"}, data=b'{"n": 1}')]
 SLOW_SECONDS = 3.0
@@ -34,14 +34,8 @@ async def test_namespace_pipelines_are_bounded_and_closed_after_their_last_reque
     codec_app = web.Application()
     codec_app.router.add_post("/codec/{operation}", echo_codec)
     async with TestServer(codec_app, host="127.0.0.1") as codec_server:
-        config = config_from(
-            tmp_path,
-            f"""
-[profiles.any]
-namespaces = ["*"]
-codecs = [{{ type = "remote", url = "http://127.0.0.1:{codec_server.port}/codec" }}]
-""",
-        )
+        codec = remote_codec(f"http://127.0.0.1:{codec_server.port}/codec")
+        config = config_from(tmp_path, {"any": profile([codec], namespaces=["*"])})
         client = await make_client(config)
         registry = client.app[PIPELINES]
 

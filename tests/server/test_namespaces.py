@@ -3,16 +3,16 @@ the ``"*"`` fallback — each request decoded with the right one, one blob cache
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 
 from temporalio.converter import DataConverter
 
 from inspector.server.app import PIPELINES
-from tests.server.conftest import ClientFactory, random_text
-from tests.server.helpers import config_from, post, stored_blobs, toml_path
+from tests.server.conftest import gzip_fs_profiles, random_text
+from tests.support.config import Profiles, aes_gcm_codec, config_from, filesystem_storage, profile
 from tests.support.history import sdk_converter
-from tests.support.s3 import MotoS3, sdk_s3_driver
+from tests.support.http import ClientFactory, post, stored_blobs
+from tests.support.s3 import S3Bucket
 from tests.support.sdk_codecs import SdkAesGcmCodec, SdkGzipCodec, SdkZlibCodec
 from tests.support.sdk_storage import SdkFilesystemDriver
 
@@ -20,41 +20,27 @@ THRESHOLD = 1024
 KEY_NEW, KEY_OLD = bytes(range(32)), bytes(range(100, 116))
 
 
-def config_text(moto_s3: MotoS3, bucket: str, store: Path) -> str:
-    new = base64.b64encode(KEY_NEW).decode()
-    old = base64.b64encode(KEY_OLD).decode()
-    return f"""
-[profiles.orders]
-namespaces = ["orders"]
-codecs = ["gzip"]
-[profiles.orders.storage]
-driver = "s3"
-bucket = "{bucket}"
-endpoint_url = "{moto_s3.endpoint_url}"
-region = "us-east-1"
-threshold = {THRESHOLD}
-
-[profiles.payments]
-namespaces = ["payments", "payments-staging"]
-codecs = [{{ type = "aes-gcm", keys = {{ "key-2026" = "{new}", "key-2025" = "{old}" }} }}]
-[profiles.payments.storage]
-driver = "filesystem"
-path = {toml_path(store)}
-threshold = {THRESHOLD}
-
-[profiles.fallback]
-namespaces = ["*"]
-codecs = ["zlib"]
-"""
+def three_profiles(bucket: S3Bucket, store: Path) -> Profiles:
+    return {
+        "orders": profile(
+            ["gzip"], namespaces=["orders"], storage=bucket.storage(threshold=THRESHOLD)
+        ),
+        "payments": profile(
+            [aes_gcm_codec({"key-2026": KEY_NEW, "key-2025": KEY_OLD})],
+            namespaces=["payments", "payments-staging"],
+            storage=filesystem_storage(store, threshold=THRESHOLD),
+        ),
+        "fallback": profile(["zlib"], namespaces=["*"]),
+    }
 
 
 async def test_each_namespace_gets_its_profile(
-    make_client: ClientFactory, tmp_path: Path, fs_store: Path, moto_s3: MotoS3, s3_bucket: str
+    make_client: ClientFactory, tmp_path: Path, fs_store: Path, s3_store: S3Bucket
 ) -> None:
-    client = await make_client(config_from(tmp_path, config_text(moto_s3, s3_bucket, fs_store)))
+    client = await make_client(config_from(tmp_path, three_profiles(s3_store, fs_store)))
     small, large = {"who": "ns"}, {"report": random_text(6000)}
 
-    async with sdk_s3_driver(moto_s3.endpoint_url, s3_bucket) as s3:
+    async with s3_store.sdk_driver() as s3:
         orders = sdk_converter(SdkGzipCodec(), [s3], THRESHOLD)
         orders_payloads = await orders.encode([small, large])
         answer = await post(client, "/decode", orders_payloads, namespace="orders")
@@ -90,9 +76,7 @@ async def test_each_namespace_gets_its_profile(
 async def test_repeated_downloads_are_answered_from_the_cache(
     make_client: ClientFactory, tmp_path: Path, fs_store: Path, sdk_gzip_fs: DataConverter
 ) -> None:
-    from tests.server.conftest import gzip_fs_toml
-
-    client = await make_client(config_from(tmp_path, gzip_fs_toml(fs_store)))
+    client = await make_client(config_from(tmp_path, gzip_fs_profiles(fs_store)))
     value = {"report": random_text(6000)}
     encoded = await sdk_gzip_fs.encode([value])
     assert (await post(client, "/download", encoded)).status == 200

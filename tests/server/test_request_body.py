@@ -18,30 +18,20 @@ from aiohttp.test_utils import TestClient
 from temporalio.api.common.v1 import Payload
 
 from inspector.server import request_body
-from tests.server.conftest import ClientFactory
-from tests.server.helpers import assert_error, config_from, post, to_json
+from tests.support.config import Profiles, config_from, profile
+from tests.support.http import ClientFactory, assert_error, post, to_json
 
 LIMIT = 1024 * 1024  # max_body_bytes for these tests
 PAYLOADS = [Payload(metadata={"encoding": b"json/plain"}, data=b'{"order": 1}' * 50)]
 BODY = json.dumps(to_json(PAYLOADS)).encode()
 
 
-def plain_toml(server: str = "") -> str:
-    """A profile with no codecs: /decode answers the payloads it was sent."""
-    return f"""
-[server]
-max_body_bytes = {LIMIT}
-{server}
-
-[profiles.plain]
-namespaces = ["*"]
-codecs = []
-"""
+PLAIN: Profiles = {"plain": profile([], namespaces=["*"])}  # /decode answers what it was sent
 
 
 @pytest.fixture
 async def plain(make_client: ClientFactory, tmp_path: Path) -> TestClient:
-    return await make_client(config_from(tmp_path, plain_toml()))
+    return await make_client(config_from(tmp_path, PLAIN, {"max_body_bytes": LIMIT}))
 
 
 def raw_deflate(data: bytes) -> bytes:
@@ -145,7 +135,9 @@ async def test_a_body_that_stops_arriving_is_a_json_408(
 async def test_a_token_header_that_is_not_utf8_is_a_401_not_a_500(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    client = await make_client(config_from(tmp_path, plain_toml('token = "tok-3f9a"')))
+    client = await make_client(
+        config_from(tmp_path, PLAIN, {"max_body_bytes": LIMIT, "token": "tok-3f9a"})
+    )
     assert client.server.port is not None
     for token in (b"\xff", b"tok-3f9a\xff", b"\xc3\x28", b"\xe2\x82"):
         reader, writer = await asyncio.open_connection("127.0.0.1", client.server.port)

@@ -18,8 +18,9 @@ from temporalio.converter import DataConverter
 from inspector import __version__
 from inspector.references import is_plain_reference
 from inspector.server import RequestLog
-from tests.server.conftest import ClientFactory, gzip_fs_toml, random_text
-from tests.server.helpers import assert_error, config_from, post, stored_blobs, to_json, toml_path
+from tests.server.conftest import gzip_fs_profiles, random_text
+from tests.support.config import aes_gcm_codec, config_from, profile
+from tests.support.http import ClientFactory, assert_error, post, stored_blobs, to_json
 
 SMALL = {"order": "A-1", "note": "ünïcödé ✓"}
 LARGE = {"report": random_text(6000)}
@@ -84,7 +85,7 @@ async def test_encode_is_what_the_sdk_decodes(
 
 async def test_healthz(make_client: ClientFactory, tmp_path: Path, fs_store: Path) -> None:
     # A token is configured: /healthz still needs none.
-    config = config_from(tmp_path, gzip_fs_toml(fs_store, server='token = "s3cret"'))
+    config = config_from(tmp_path, gzip_fs_profiles(fs_store), {"token": "s3cret"})
     client = await make_client(config)
     for path in ("/healthz", "/codec/healthz"):
         async with client.get(path) as response:
@@ -102,7 +103,7 @@ async def test_unknown_route_and_wrong_method(client: TestClient) -> None:
 
 
 async def _answer(response: Any) -> Any:
-    from tests.server.helpers import Answer
+    from tests.support.http import Answer
 
     raw = await response.read()
     return Answer(response.status, json.loads(raw), dict(response.headers), raw)
@@ -134,14 +135,7 @@ async def test_unknown_namespace_is_404(client: TestClient, sdk_gzip_fs: DataCon
 async def test_profile_without_storage(
     make_client: ClientFactory, tmp_path: Path, sdk_gzip_fs: DataConverter
 ) -> None:
-    config = config_from(
-        tmp_path,
-        """
-[profiles.default]
-namespaces = ["default"]
-codecs = ["gzip"]
-""",
-    )
+    config = config_from(tmp_path, {"default": profile(["gzip"], namespaces=["default"])})
     client = await make_client(config)
     encoded = await sdk_gzip_fs.encode([SMALL, LARGE])
 
@@ -213,7 +207,7 @@ async def test_bad_bodies_are_400(client: TestClient, body: bytes, index: int | 
 async def test_body_over_max_body_bytes_is_413(
     make_client: ClientFactory, tmp_path: Path, fs_store: Path
 ) -> None:
-    config = config_from(tmp_path, gzip_fs_toml(fs_store, server="max_body_bytes = 100000"))
+    config = config_from(tmp_path, gzip_fs_profiles(fs_store), {"max_body_bytes": 100000})
     client = await make_client(config)
     big = json.dumps({"payloads": [{"data": "QUFB" * 50_000}]}).encode()
 
@@ -302,13 +296,7 @@ async def test_aes_gcm_key_never_in_answers_or_log(
     key = bytes(range(32))
     key_b64 = base64.b64encode(key).decode()
     other = SdkAesGcmCodec("key-other", bytes(32))
-    config = config_from(
-        tmp_path,
-        f"""
-[profiles.default]
-codecs = [{{ type = "aes-gcm", keys = {{ "key-2026" = "{key_b64}" }} }}]
-""",
-    )
+    config = config_from(tmp_path, {"default": profile([aes_gcm_codec({"key-2026": key_b64})])})
     log = RequestLog()
     records: list[Any] = []
     log.subscribe(records.append)
@@ -330,7 +318,7 @@ async def test_config_dir_relative_store_path(
     make_client: ClientFactory, tmp_path: Path, sdk_gzip_fs: DataConverter, fs_store: Path
 ) -> None:
     # Same store, named relative to the config file: the server resolves it like `decode`.
-    config = config_from(tmp_path, gzip_fs_toml(fs_store).replace(toml_path(fs_store), '"store"'))
+    config = config_from(tmp_path, gzip_fs_profiles("store"))
     client = await make_client(config)
     encoded = await sdk_gzip_fs.encode([LARGE])
     answer = await post(client, "/decode", encoded)

@@ -11,8 +11,10 @@ import pytest
 from inspector.commands.serve import network_warning
 from inspector.config import Config
 from inspector.server import CodecServer, RequestLog, RequestRecord, ServerStartError
-from tests.server.conftest import gzip_fs_toml
-from tests.server.helpers import client_session, config_from, toml_path
+from tests.server.conftest import gzip_fs_profiles
+from tests.support.config import config_from, profile
+from tests.support.drivers import stub_codec
+from tests.support.http import client_session
 
 
 async def test_start_subscribe_stop_restart(gzip_fs_config: Config) -> None:
@@ -64,17 +66,15 @@ async def test_port_in_use_is_server_start_error(gzip_fs_config: Config) -> None
 
 async def test_bad_tls_files_are_server_start_error(tmp_path: Path, fs_store: Path) -> None:
     missing = tmp_path / "missing.pem"
-    server_table = f"tls_cert = {toml_path(missing)}\ntls_key = {toml_path(missing)}"
-    config = config_from(tmp_path, gzip_fs_toml(fs_store, server=server_table))
+    server_table = {"tls_cert": missing, "tls_key": missing}
+    config = config_from(tmp_path, gzip_fs_profiles(fs_store), server_table)
     with pytest.raises(ServerStartError, match="tls_cert"):
         await CodecServer(config, port=0).start()
 
 
 async def test_broken_profile_is_reported_at_start(tmp_path: Path) -> None:
-    config = config_from(
-        tmp_path,
-        '[profiles.a]\ncodecs = [{ type = "python", factory = "tests.server.plugins:nope" }]\n',
-    )
+    codec = stub_codec("nope")  # the module is there, not the name
+    config = config_from(tmp_path, {"a": profile([codec])})
     with pytest.raises(ServerStartError, match="nope"):
         await CodecServer(config, port=0).start()
 

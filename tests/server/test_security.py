@@ -11,8 +11,9 @@ from temporalio.converter import DataConverter
 from inspector.config import Config, ConfigError
 from inspector.server import create_app
 from inspector.server.security import host_name, is_loopback, normalize_origin
-from tests.server.conftest import ClientFactory, gzip_fs_toml
-from tests.server.helpers import WEB_UI_ORIGIN, assert_error, config_from, post
+from tests.server.conftest import gzip_fs_profiles
+from tests.support.config import config_from
+from tests.support.http import WEB_UI_ORIGIN, ClientFactory, assert_error, post
 
 TOKEN = "tok-3f9a"
 SMALL = {"ok": 1}
@@ -29,7 +30,7 @@ def preflight_headers(origin: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 async def token_client(make_client: ClientFactory, tmp_path: Path, fs_store: Path) -> TestClient:
-    config = config_from(tmp_path, gzip_fs_toml(fs_store, server=f'token = "{TOKEN}"'))
+    config = config_from(tmp_path, gzip_fs_profiles(fs_store), {"token": TOKEN})
     return await make_client(config)
 
 
@@ -158,8 +159,8 @@ async def test_foreign_host_is_refused(
 async def test_configured_host_and_allowed_hosts_are_accepted(
     make_client: ClientFactory, tmp_path: Path, fs_store: Path
 ) -> None:
-    server = 'host = "127.0.0.1"\nallowed_hosts = ["inspector.internal", "box:9000"]'
-    client = await make_client(config_from(tmp_path, gzip_fs_toml(fs_store, server=server)))
+    server = {"host": "127.0.0.1", "allowed_hosts": ["inspector.internal", "box:9000"]}
+    client = await make_client(config_from(tmp_path, gzip_fs_profiles(fs_store), server))
     for host in ("inspector.internal", "inspector.internal:8081", "box"):
         async with client.get("/healthz", headers={"Host": host}) as response:
             assert response.status == 200, host

@@ -12,9 +12,10 @@ from aiohttp.test_utils import TestClient
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter
 
-from tests.server.conftest import ClientFactory, random_text
-from tests.server.helpers import WEB_UI_ORIGIN, assert_error, config_from, post, to_json
+from tests.server.conftest import random_text
+from tests.support.config import config_from, profile
 from tests.support.history import sdk_converter
+from tests.support.http import WEB_UI_ORIGIN, ClientFactory, assert_error, post, to_json
 from tests.support.sdk_codecs import SdkGzipCodec
 from tests.support.sdk_storage import SdkFilesystemDriver, marked_references
 
@@ -52,7 +53,7 @@ async def test_one_and_a_half_megabyte_payload_is_decoded(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
     """Seed: 413 (aiohttp's default client_max_size of 1 MiB)."""
-    config = config_from(tmp_path, '[profiles.default]\ncodecs = ["gzip"]\n')
+    config = config_from(tmp_path, {"default": profile(["gzip"])})
     client = await make_client(config)
     value = {"blob": random_text(1_500_000)}
     converter = sdk_converter(SdkGzipCodec(), None)

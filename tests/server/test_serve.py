@@ -19,21 +19,18 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter
 
-from tests.server.conftest import gzip_fs_toml, random_text
-from tests.server.helpers import (
+from tests.server.conftest import gzip_fs_profiles, random_text
+from tests.support.cli import run_serve_expecting_exit
+from tests.support.config import profile, write_config, write_toml
+from tests.support.http import (
     WEB_UI_ORIGIN,
     assert_error,
     client_session,
     make_self_signed,
     post,
-    run_serve_expecting_exit,
-    serve,
-    serve_argv,
-    serve_env,
     to_json,
-    toml_path,
-    write_config,
 )
+from tests.support.serve import ServeProcess, serve
 
 pytestmark = pytest.mark.slow
 SMALL = {"hello": "wörld"}
@@ -41,7 +38,7 @@ SMALL = {"hello": "wörld"}
 
 @pytest.fixture
 def config_path(tmp_path: Path, fs_store: Path) -> Path:
-    return write_config(tmp_path, gzip_fs_toml(fs_store, server="max_body_bytes = 5000000"))
+    return write_config(tmp_path, gzip_fs_profiles(fs_store), {"max_body_bytes": 5000000})
 
 
 async def test_listening_line_and_web_ui_requests(
@@ -159,10 +156,7 @@ async def test_three_megabyte_body_and_one_over_the_limit(config_path: Path) -> 
 
 async def test_tls(tmp_path: Path, fs_store: Path, sdk_gzip_fs: DataConverter) -> None:
     cert, key = make_self_signed(tmp_path)
-    config = write_config(
-        tmp_path,
-        gzip_fs_toml(fs_store, server=f"tls_cert = {toml_path(cert)}\ntls_key = {toml_path(key)}"),
-    )
+    config = write_config(tmp_path, gzip_fs_profiles(fs_store), {"tls_cert": cert, "tls_key": key})
     trust = ssl.create_default_context(cafile=str(cert))
     encoded = await sdk_gzip_fs.encode([SMALL])
     async with serve("--config", str(config), "--port", "0") as server:
@@ -204,7 +198,7 @@ async def test_port_in_use_is_one_line_and_exit_2(config_path: Path) -> None:
 async def test_config_errors_are_one_line_and_exit_2(
     tmp_path: Path, text: str, needle: str
 ) -> None:
-    path = write_config(tmp_path, text)
+    path = write_toml(tmp_path, text)
     code, out, err = await run_serve_expecting_exit("--config", str(path), "--port", "0")
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
@@ -219,32 +213,23 @@ async def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
 async def test_tls_files_unreadable_is_exit_2(tmp_path: Path, fs_store: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a certificate")
-    config = write_config(
-        tmp_path,
-        gzip_fs_toml(fs_store, server=f"tls_cert = {toml_path(bad)}\ntls_key = {toml_path(bad)}"),
-    )
+    config = write_config(tmp_path, gzip_fs_profiles(fs_store), {"tls_cert": bad, "tls_key": bad})
     code, _, err = await run_serve_expecting_exit("--config", str(config), "--port", "0")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "tls" in err, err
 
 
 async def test_sigint_stops_cleanly(config_path: Path) -> None:
-    process = await asyncio.create_subprocess_exec(
-        *serve_argv("--config", str(config_path), "--port", "0"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=serve_env(),
-    )
+    server = ServeProcess(["--config", str(config_path), "--port", "0"])
     try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), 30)
-        assert line.startswith(b"listening on http://127.0.0.1:")
-        process.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(process.communicate(), 15)
-        assert process.returncode == 0 and b"Traceback" not in err
+        await asyncio.to_thread(server.start)
+        assert server.url.startswith("http://127.0.0.1:")
+        assert server.process is not None
+        server.process.send_signal(signal.SIGINT)
+        await asyncio.to_thread(server.process.wait, 15)
+        code = server.stop()  # it has exited: this only collects the rest of its stderr
+        assert code == 0 and not any("Traceback" in line for line in server.stderr_lines)
     finally:
-        if process.returncode is None:
-            process.kill()
-            await asyncio.wait_for(process.wait(), 10)
+        await asyncio.to_thread(server.kill)
 
 
 async def test_200_concurrent_requests_with_mixed_sizes(
@@ -293,7 +278,7 @@ async def test_a_large_request_does_not_stall_small_ones(tmp_path: Path) -> None
     from tests.support.history import sdk_converter
     from tests.support.sdk_codecs import SdkGzipCodec
 
-    config = write_config(tmp_path, '[profiles.default]\ncodecs = ["gzip"]\n')
+    config = write_config(tmp_path, {"default": profile(["gzip"])})
     converter = sdk_converter(SdkGzipCodec(), None)
     big = json.dumps(to_json(await converter.encode([{"b": random_text(20_000_000)}]))).encode()
     small = json.dumps(to_json(await converter.encode([SMALL]))).encode()

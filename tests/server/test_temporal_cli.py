@@ -12,31 +12,18 @@ from typing import Any
 
 import pytest
 
-from tests.server.helpers import serve, write_config
+from tests.support.config import write_config
 from tests.support.history import HistoryRun, iter_payloads
+from tests.support.serve import serve
 from tests.support.temporal_server import TemporalDevServer
 
 pytestmark = pytest.mark.slow
 TOKEN = "cli-token-5e1d"
 
 
-def history_config(run: HistoryRun, server: str = "") -> str:
+def history_config(directory: Path, run: HistoryRun, server: dict[str, Any] | None = None) -> Path:
     """The profile that reads the session history (gzip + its moto S3 bucket)."""
-    storage = run.profile["storage"]
-    return f"""
-[server]
-{server}
-
-[profiles.history]
-namespaces = {json.dumps(run.profile["namespaces"])}
-codecs = ["gzip"]
-[profiles.history.storage]
-driver = "s3"
-bucket = "{storage["bucket"]}"
-endpoint_url = "{storage["endpoint_url"]}"
-region = "{storage["region"]}"
-threshold = {storage["threshold"]}
-"""
+    return write_config(directory, {"history": run.profile}, server)
 
 
 async def show(
@@ -74,7 +61,7 @@ async def test_workflow_show_decodes_through_the_server(
     temporal_server: TemporalDevServer, real_history: HistoryRun, tmp_path: Path
 ) -> None:
     expected = real_history.expected
-    config = write_config(tmp_path, history_config(real_history))
+    config = history_config(tmp_path, real_history)
     async with serve("--config", str(config), "--port", "0") as server:
         code, out, err = await show(temporal_server, real_history, "--codec-endpoint", server.url)
         assert code == 0, err
@@ -101,7 +88,7 @@ async def test_workflow_show_decodes_through_the_server(
 async def test_codec_auth_token(
     temporal_server: TemporalDevServer, real_history: HistoryRun, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, history_config(real_history, server=f'token = "{TOKEN}"'))
+    config = history_config(tmp_path, real_history, {"token": TOKEN})
     async with serve("--config", str(config), "--port", "0") as server:
         code, out, err = await show(
             temporal_server,

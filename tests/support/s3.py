@@ -31,7 +31,9 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.config
@@ -45,6 +47,9 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from tests.support.ports import LOOPBACK, free_port
+
+if TYPE_CHECKING:
+    from inspector.storage.s3 import S3Store
 
 REGION = "us-east-1"
 
@@ -306,6 +311,62 @@ class MotoS3:
 
 def unique_bucket_name(prefix: str = "inspector") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
+
+
+@dataclass(frozen=True)
+class S3Bucket:
+    """A bucket of its own on the shared moto, and each way a test reaches it: a profile's
+    ``storage`` table, the SDK's driver (how workers wrote it) and our own store.
+
+    One place says how an S3 store is set up, so the tests that use one differ only in what
+    they do with it.
+    """
+
+    moto: MotoS3
+    name: str
+
+    @property
+    def endpoint_url(self) -> str:
+        """Where moto answers (the SDK's driver and our store go straight there)."""
+        return self.moto.endpoint_url
+
+    def storage(self, *, endpoint_url: str | None = None, **keys: Any) -> dict[str, Any]:
+        """The profile's ``storage`` table for this bucket (``endpoint_url`` for a proxy or
+        relay in front of moto; ``threshold``, ``timeout_seconds`` … as the test needs)."""
+        from tests.support.config import s3_storage
+
+        return s3_storage(self.name, endpoint_url or self.endpoint_url, **keys)
+
+    def sdk_driver(self, **kwargs: Any) -> AbstractAsyncContextManager[Any]:
+        """``sdk_s3_driver`` for this bucket: the SDK's own driver, as a worker has it."""
+        return sdk_s3_driver(self.endpoint_url, self.name, **kwargs)
+
+    def inspector_store(self, *, endpoint_url: str | None = None, **kwargs: Any) -> S3Store:
+        """Our ``S3Store`` on this bucket under the SDK driver's name (``aclose`` it)."""
+        from inspector.storage.s3 import S3Store
+
+        return S3Store(
+            name="aws.s3driver",
+            bucket=self.name,
+            endpoint_url=endpoint_url or self.endpoint_url,
+            region=REGION,
+            **kwargs,
+        )
+
+    def keys(self, prefix: str = "") -> list[str]:
+        """The object keys in the bucket now (to see what a worker or the server wrote)."""
+        return self.moto.list_keys(self.name, prefix)
+
+    def delete(self, key: str) -> None:
+        """Lose one object, as a lifecycle rule or an operator would."""
+        self.moto.delete_object(self.name, key)
+
+
+def fresh_bucket(moto: MotoS3, prefix: str = "inspector") -> S3Bucket:
+    """A new bucket on ``moto``, started again first if an earlier test left it stopped."""
+    if not moto.running:
+        moto.start()
+    return S3Bucket(moto, moto.create_bucket(unique_bucket_name(prefix)))
 
 
 def _apply_env(values: dict[str, str | None]) -> None:

@@ -38,7 +38,7 @@ def _payload(obj: dict[str, Any]) -> Payload:
 async def test_decode_matches_the_sdk_payload_by_payload(
     real_history: HistoryRun, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path / "config.toml", {"history": real_history.profile})
+    config = write_config(tmp_path, {"history": real_history.profile})
     decoded = _decode(real_history, config)
     original = dict(iter_payloads(real_history.history))
     ours = dict(iter_payloads(decoded))
@@ -64,7 +64,7 @@ async def test_decode_matches_the_sdk_payload_by_payload(
 
 
 async def test_refs_view_keeps_the_stored_result(real_history: HistoryRun, tmp_path: Path) -> None:
-    config = write_config(tmp_path / "config.toml", {"history": real_history.profile})
+    config = write_config(tmp_path, {"history": real_history.profile})
     refs = dict(iter_payloads(_decode(real_history, config, "--view", "refs")))
     stored = real_history.large_result_pointer()
     kept = _payload(refs[stored])

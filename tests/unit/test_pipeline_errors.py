@@ -11,14 +11,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.common.v1 import Payload
-from temporalio.converter import (
-    DataConverter,
-    ExternalStorage,
-    StorageDriver,
-    StorageDriverClaim,
-    StorageDriverRetrieveContext,
-    StorageDriverStoreContext,
-)
+from temporalio.converter import DataConverter, ExternalStorage
 
 from inspector.codecs import AesGcmCodec, GzipCodec
 from inspector.outcomes import ErrorKind, Stage
@@ -26,8 +19,8 @@ from inspector.pipeline import Pipeline
 from inspector.references import Reference, make_reference_payload, parse_reference
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
-from inspector.storage.s3 import S3Store
-from tests.support.s3 import MotoS3
+from tests.support.drivers import HashlessDriver, StallingDriver
+from tests.support.s3 import S3Bucket
 
 KEY_A = base64.b64decode("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 KEY_B = bytes(range(32))
@@ -165,34 +158,10 @@ async def test_legacy_reference_encoding(tmp_path: Path) -> None:
     assert DataConverter.default.payload_converter.from_payloads([outcome.payload]) == [BIG]
 
 
-class SlowDriver(StorageDriver):
-    """Answers after ``delay`` seconds; counts its calls."""
-
-    def __init__(self, inner: StorageDriver, delay: float) -> None:
-        self.inner = inner
-        self.delay = delay
-        self.calls = 0
-
-    def name(self) -> str:
-        return self.inner.name()
-
-    async def store(
-        self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
-    ) -> list[StorageDriverClaim]:
-        return await self.inner.store(context, payloads)
-
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        self.calls += 1
-        await asyncio.sleep(self.delay)
-        return await self.inner.retrieve(context, claims)
-
-
 async def test_slow_storage_times_out_without_waiting(tmp_path: Path) -> None:
     store = tmp_path / "store"
     encoded = await _history(store, [BIG])
-    slow = SlowDriver(FilesystemDriver(store), delay=30)
+    slow = StallingDriver(FilesystemDriver(store), delay=30)
     ours = Pipeline(codec=GzipCodec(), drivers=[slow], timeouts={"local.filesystem": 0.3})
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -205,7 +174,7 @@ async def test_slow_storage_times_out_without_waiting(tmp_path: Path) -> None:
 async def test_cache_and_shared_fetches(tmp_path: Path) -> None:
     store = tmp_path / "store"
     encoded = await _history(store, [BIG])
-    slow = SlowDriver(FilesystemDriver(store), delay=0.05)
+    slow = StallingDriver(FilesystemDriver(store), delay=0.05)
     ours = Pipeline(codec=GzipCodec(), drivers=[slow], cache=BlobCache(10_000_000))
     results = await asyncio.gather(*(ours.decode(encoded) for _ in range(10)))
     assert all(r[0].ok for r in results)
@@ -213,26 +182,6 @@ async def test_cache_and_shared_fetches(tmp_path: Path) -> None:
     await ours.decode(encoded)
     assert slow.calls == 1  # and later asks are served from the cache
     assert ours.cache is not None and ours.cache.hits >= 1
-
-
-class HashlessDriver(StorageDriver):
-    """A plugin driver that trusts whatever it reads: we check its claim's hash for it."""
-
-    def __init__(self, blob: Payload) -> None:
-        self.blob = blob
-
-    def name(self) -> str:
-        return "plugin"
-
-    async def store(
-        self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
-    ) -> list[StorageDriverClaim]:
-        raise NotImplementedError
-
-    async def retrieve(
-        self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
-    ) -> list[Payload]:
-        return [self.blob]
 
 
 async def test_plugin_driver_blobs_are_hash_checked() -> None:
@@ -251,15 +200,8 @@ async def test_plugin_driver_blobs_are_hash_checked() -> None:
             assert outcome.error is not None and outcome.error.kind is ErrorKind.INTEGRITY
 
 
-async def test_s3_missing_object_and_unreachable_store(moto_s3: MotoS3) -> None:
-    bucket = moto_s3.create_bucket()
-    ours = S3Store(
-        name="aws.s3driver",
-        bucket=bucket,
-        endpoint_url=moto_s3.endpoint_url,
-        region="us-east-1",
-        timeout_seconds=5,
-    )
+async def test_s3_missing_object_and_unreachable_store(s3_store: S3Bucket) -> None:
+    ours = s3_store.inspector_store(timeout_seconds=5)
     conv = dataclasses.replace(
         DataConverter.default,
         external_storage=ExternalStorage(drivers=[ours], payload_size_threshold=100),
@@ -267,12 +209,12 @@ async def test_s3_missing_object_and_unreachable_store(moto_s3: MotoS3) -> None:
     encoded = await conv.encode([BIG, BIG + "!"])
     pipeline = Pipeline(drivers=[ours], timeouts={"aws.s3driver": 5})
     try:
-        moto_s3.delete_object(bucket, parse_reference(encoded[0]).claim["key"])
+        s3_store.delete(parse_reference(encoded[0]).claim["key"])
         outcomes = await pipeline.decode(encoded)
         assert outcomes[0].error is not None and outcomes[0].error.kind is ErrorKind.MISSING
         assert "not found" in outcomes[0].error.message
         assert outcomes[1].ok
-        with moto_s3.stopped():
+        with s3_store.moto.stopped():
             [down] = await pipeline.decode(encoded[1:])
         assert down.error is not None and down.error.kind is ErrorKind.UNREACHABLE
         assert down.error.component == "aws.s3driver" and down.error.kind.http_status == 502

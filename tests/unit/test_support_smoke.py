@@ -63,6 +63,15 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import StorageDriverClaim, StorageDriverRetrieveContext
 from temporalio.converter import StorageDriverStoreContext as StoreCtx
 
+from tests.support.config import (
+    aes_gcm_codec,
+    config_from,
+    filesystem_storage,
+    profile,
+    python_storage,
+    remote_codec,
+    s3_storage,
+)
 from tests.support.history import (
     REFERENCE_MESSAGE_TYPE,
     HistoryRun,
@@ -90,6 +99,44 @@ BIG = {"rows": [os.urandom(16).hex() for _ in range(4000)]}  # ~140 KB JSON, inc
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
+
+
+# -- config builders ----------------------------------------------------------------------
+
+
+def test_config_builders_write_what_the_config_reader_reads(tmp_path) -> None:
+    key = bytes(range(32))
+    config = config_from(
+        tmp_path,
+        {
+            "fs": profile(
+                ["gzip", aes_gcm_codec({"k-1": key}, encrypt_with="k-1")],
+                namespaces=["a", "b"],
+                storage=filesystem_storage("store", threshold=100, timeout_seconds=5),
+            ),
+            "cloud": profile(
+                [remote_codec("http://127.0.0.1:1/codec", auth="Bearer x")],
+                storage=[
+                    s3_storage("bucket-1", "http://127.0.0.1:2", buckets=["bucket-0"]),
+                    python_storage("tests.support.drivers:StallingDriver", name="slow"),
+                ],
+            ),
+            "bare": profile(),
+        },
+        {"token": "t", "max_body_bytes": 1000},
+    )
+    assert (config.server.token, config.server.max_body_bytes) == ("t", 1000)
+    fs, cloud, bare = (config.profiles[name] for name in ("fs", "cloud", "bare"))
+    assert fs.namespaces == ("a", "b") and [c.type for c in fs.codecs] == ["gzip", "aes-gcm"]
+    assert dict(fs.codecs[1].keys) == {"k-1": key} and fs.codecs[1].encrypt_with == "k-1"
+    [store] = fs.storage
+    assert store.path == tmp_path / "store" and store.timeout_seconds == 5
+    assert fs.threshold == 100
+    assert cloud.namespaces == ("cloud",) and cloud.codecs[0].url == "http://127.0.0.1:1/codec"
+    s3, stub = cloud.storage
+    assert (s3.bucket, s3.buckets, s3.region) == ("bucket-1", ("bucket-0",), "us-east-1")
+    assert (stub.factory, stub.name) == ("tests.support.drivers:StallingDriver", "slow")
+    assert bare.codecs == () and bare.storage == ()
 
 
 # -- ports ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from temporalio.converter import DataConverter, ExternalStorage
 from inspector.codecs import AesGcmCodec, GzipCodec
 from inspector.references import parse_reference
 from inspector.storage.filesystem import FilesystemDriver
+from tests.support.config import aes_gcm_codec, filesystem_storage, profile, write_config
 
 KEY = base64.b64encode(bytes(range(32))).decode()
 BIG = "".join(f"{i:x}-" for i in range(20000))
@@ -37,20 +38,14 @@ def run(
 
 @pytest.fixture
 def store_config(tmp_path: Path) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[profiles.main]
-namespaces = ["*"]
-codecs = ["gzip"]
-[profiles.main.storage]
-driver = "filesystem"
-path = "{tmp_path / "store"}"
-threshold = 1000
-
-[profiles.secret]
-codecs = [{{ type = "aes-gcm", keys = {{ other = "{KEY}" }} }}]
-""")
-    return path
+    storage = filesystem_storage(tmp_path / "store", threshold=1000)
+    return write_config(
+        tmp_path,
+        {
+            "main": profile(["gzip"], namespaces=["*"], storage=storage),
+            "secret": profile([aes_gcm_codec({"other": KEY})]),
+        },
+    )
 
 
 async def _encoded(tmp_path: Path, values: list[Any]) -> Payloads:

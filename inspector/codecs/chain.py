@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol, cast
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from inspector.codecs.cpu import is_cpu_codec
 from inspector.codecs.errors import CodecError
+
+
+class _SyncCodec(Protocol):
+    """What a CPU codec (a ``CpuCodec`` or a ``cpu_only`` chain) has beyond ``PayloadCodec``."""
+
+    def encode_sync(self, payloads: Sequence[Payload]) -> list[Payload]: ...
+
+    def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]: ...
 
 
 def codec_name(codec: PayloadCodec) -> str:
@@ -83,10 +92,13 @@ class CodecChain(PayloadCodec):
 
 def _apply_sync(codec: PayloadCodec, op: str, payloads: list[Payload]) -> list[Payload]:
     """``_apply`` for CPU codecs: the same calls in the same order, the same errors."""
+    # Only a cpu_only chain runs this, so ``is_cpu_codec`` holds for ``codec``: a CpuCodec or
+    # a CodecChain, and both have the sync methods.
+    sync = cast(_SyncCodec, codec)
     try:
         if op == "encode":
-            return list(codec.encode_sync(payloads))  # type: ignore[attr-defined]
-        return list(codec.decode_sync(payloads))  # type: ignore[attr-defined]
+            return list(sync.encode_sync(payloads))
+        return list(sync.decode_sync(payloads))
     except CodecError:
         raise
     except Exception as exc:

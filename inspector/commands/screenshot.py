@@ -47,36 +47,36 @@ def main(args: argparse.Namespace) -> int:
 
 def run_screenshot(req: ScreenshotRequest) -> int:
     """Render FILE in VIEW to OUTPUT (PNG); returns the exit code."""
-    file, view, output, config = req.file, req.view, req.output, req.config
-    profile, namespace, select = req.profile, req.namespace, req.select
     try:
         try:
-            View.parse(view)
+            View.parse(req.view)
         except ValueError as e:
             raise UsageError(f"--view: {e}") from None
-        if profile is not None and namespace is not None:
+        if req.profile is not None and req.namespace is not None:
             raise UsageError("--profile and --namespace exclude each other")
-        out = Path(output).expanduser()
+        out = Path(req.output).expanduser()
         if not out.parent.is_dir():
-            raise UsageError(f"-o {output}: no such directory: {out.parent}")
-        loaded_config = load_config(config)
-        loaded_config.select(profile=profile, namespace=namespace)
-        path = Path(file).expanduser()
+            raise UsageError(f"-o {req.output}: no such directory: {out.parent}")
+        loaded_config = load_config(req.config)
+        loaded_config.select(profile=req.profile, namespace=req.namespace)
+        path = Path(req.file).expanduser()
         try:
             data = path.read_bytes()
         except OSError as e:
-            raise ReadError(f"{file}: cannot read: {e.strerror or e}") from None
+            raise ReadError(f"{req.file}: cannot read: {e.strerror or e}") from None
         loaded = parse_bytes(data, path.name, path)
         pointers = [found.location.pointer for found in loaded.doc.payloads]
         if not pointers:
-            raise UsageError(f"{file}: the document holds no payloads")
-        if select is not None and select not in pointers:
+            raise UsageError(f"{req.file}: the document holds no payloads")
+        if req.select is not None and req.select not in pointers:
             raise UsageError(
-                f"--select: no payload at {select!r} in {file} "
+                f"--select: no payload at {req.select!r} in {req.file} "
                 f"(the first is at {pointers[0] or '/'!r})"
             )
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless unless told
-        return _render(loaded, view, out, config, profile, namespace, select or pointers[0])
+        return _render(
+            loaded, req.view, out, req.config, req.profile, req.namespace, req.select or pointers[0]
+        )
     except InspectorError as e:
         return fail(PROG, str(e))
 

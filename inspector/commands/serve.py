@@ -44,23 +44,22 @@ def main(args: argparse.Namespace) -> int:
 
 def run_serve(req: ServeRequest) -> int:
     """Serve until a signal; exit 2 with one line on stderr for config errors or a busy port."""
-    config, host, port, allow_origins = req.config, req.host, req.port, req.allow_origins
-    if port is not None and not 0 <= port <= 65535:
-        return fail(PROG, f"--port must be 0..65535, got {port}")
+    if req.port is not None and not 0 <= req.port <= 65535:
+        return fail(PROG, f"--port must be 0..65535, got {req.port}")
     _one_line_logging()
     try:
-        loaded = load_config(config)
+        loaded = load_config(req.config)
     except ConfigError as e:
         return fail(PROG, str(e))
     server = CodecServer(
         loaded,
-        host=host,
-        port=port,
-        extra_origins=allow_origins,
+        host=req.host,
+        port=req.port,
+        extra_origins=req.allow_origins,
         log=RequestLog(stream=sys.stderr),
     )
     try:
-        return event_loop.run(_serve(server, config))
+        return event_loop.run(_serve(server, req.config))
     except KeyboardInterrupt:  # only where signal handlers cannot be installed (Windows)
         return ExitCode.OK
 

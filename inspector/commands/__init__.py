@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from inspector.errors import InspectorError
+from inspector.views import View
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -45,6 +46,14 @@ def request_from(args: argparse.Namespace, request: type[R]) -> R:
         f.name: getattr(args, f.name) for f in dataclasses.fields(request) if hasattr(args, f.name)
     }
     return request(**values)
+
+
+def view_option(text: str) -> View:
+    """``--view TEXT`` as a View; a ``UsageError`` naming the option and the allowed views."""
+    try:
+        return View.parse(text)
+    except ValueError as e:
+        raise UsageError(f"--view: {e}") from None
 
 
 def fail(prog: str, message: str, code: ExitCode = ExitCode.USAGE) -> int:

@@ -14,12 +14,12 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from inspector.commands import ExitCode, UsageError, fail, request_from
+from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
 from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
 from inspector.runtime import build_pipeline
-from inspector.views import View, transform_document
+from inspector.views import transform_document
 
 PROG = "payload-inspector decode"
 
@@ -58,10 +58,7 @@ def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
 
 async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     """Run ``decode``; returns the exit code and writes only the contract's output."""
-    try:
-        View.parse(req.view)
-    except ValueError as e:
-        raise UsageError(f"--view: {e}") from None
+    view_option(req.view)
     data, source = read_input(req.file)
     doc = parse_document(data, source=source)
     config = load_config(req.config)

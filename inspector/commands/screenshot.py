@@ -17,11 +17,10 @@ from pathlib import Path
 
 from PySide6.QtCore import qInstallMessageHandler
 
-from inspector.commands import ExitCode, UsageError, fail, request_from
+from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
 from inspector.errors import InspectorError
 from inspector.gui.loading import LoadedDocument, ReadError, parse_bytes
-from inspector.views import View
 
 PROG = "payload-inspector screenshot"
 WINDOW_SIZE = (1440, 900)
@@ -48,10 +47,7 @@ def main(args: argparse.Namespace) -> int:
 def run_screenshot(req: ScreenshotRequest) -> int:
     """Render FILE in VIEW to OUTPUT (PNG); returns the exit code."""
     try:
-        try:
-            View.parse(req.view)
-        except ValueError as e:
-            raise UsageError(f"--view: {e}") from None
+        view_option(req.view)
         if req.profile is not None and req.namespace is not None:
             raise UsageError("--profile and --namespace exclude each other")
         out = Path(req.output).expanduser()

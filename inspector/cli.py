@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
-    gui.add_argument("file", nargs="?", help="a document to open")
+    gui.add_argument("file", nargs="*", help="documents to open, each in a tab")
     gui.add_argument("--config", metavar="PATH")
 
     dec = sub.add_parser("decode", help="decode a document and print it in the same shape")

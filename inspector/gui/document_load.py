@@ -98,7 +98,7 @@ class LoadingPage(QWidget):
                 return
             except BadDocument as e:
                 text = keep_text
-                if text is None and e.data is not None:
+                if text is None and e.data is not None and not e.error.binary:
                     text = e.data.decode("utf-8", "replace")
                 self.failed.emit(e.error, text)
                 return

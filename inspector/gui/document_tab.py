@@ -140,7 +140,10 @@ class DocumentTab(QWidget):
 
     def _show_problem(self, error: DocumentError | str, text: str | None) -> None:
         """Back to the editor with the text kept and the error at its place."""
-        if text is not None:
+        if isinstance(error, DocumentError) and error.binary:
+            self.editor.set_text("")
+            self.editor.hint.setText("Open a JSON document, or paste one here.")
+        elif text is not None:
             self.editor.set_text(text)
             self.editor.hint.setText("Fix the text and inspect it again.")
         elif isinstance(error, DocumentError):

@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path) -> DocumentTab:
         """Open a file in a new tab (parsed in the background)."""
         path = path.expanduser()
+        self._use_sample_config(path)
         for i in range(self.tabs.count()):
             tab = self.tabs.widget(i)
             if isinstance(tab, DocumentTab) and tab.path == path and tab.loaded is not None:
@@ -180,16 +181,28 @@ class MainWindow(QMainWindow):
         return tab
 
     def open_sample(self, sample: Sample) -> DocumentTab:
-        """Open a shipped sample; one that needs its own store switches to its config."""
-        if sample.config is not None and self.session.state.config.source != sample.config:
-            self.session.reload_config(sample.config)
-            self._refresh_profiles()
-            self.statusBar().showMessage(
-                f"Using the samples' config ({sample.config.name}): its store holds this "
-                "sample's blobs. Settings → Profiles shows it.",
-                10_000,
-            )
+        """Open a shipped sample (with its config, as ``open_path`` does for any sample)."""
         return self.open_path(sample.path)
+
+    def _use_sample_config(self, path: Path) -> None:
+        """A shipped sample that needs its own store switches to its config, however it is
+        opened (Open sample, the file dialog, a drop or the command line)."""
+        try:
+            resolved = path.resolve()
+        except OSError:
+            return
+        sample = next((s for s in self.start_page.samples if s.path == resolved), None)
+        if sample is None or sample.config is None:
+            return
+        if self.session.state.config.source == sample.config:
+            return
+        self.session.reload_config(sample.config)
+        self._refresh_profiles()
+        self.statusBar().showMessage(
+            f"Using the samples' config ({sample.config.name}): its store holds this "
+            "sample's blobs. Settings → Profiles shows it.",
+            10_000,
+        )
 
     def open_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(

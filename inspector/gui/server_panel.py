@@ -235,7 +235,7 @@ class ServerPanel(QWidget):
             await server.start()
         except ServerStartError as e:
             self.server = None
-            self._show_state(error=str(e), port_busy="already in use" in str(e))
+            self._show_state(error=str(e), port_busy=e.port_in_use)
             return False
         except OSError as e:
             self.server = None
@@ -278,7 +278,7 @@ class ServerPanel(QWidget):
         self.copy_token_button.setVisible(running and self.token() is not None)
         if error:
             hint = (
-                " Choose another port (0 picks a free one), or stop the other server."
+                " Stop the other server, or pick another port here (0 picks a free one)."
                 if port_busy
                 else ""
             )

@@ -15,7 +15,9 @@ from .payload_model import PayloadFilterProxy, PayloadRow, PayloadTableModel, is
 from .payload_table import PayloadTable
 from .tasks import TaskRunner
 
-LIST_SHARE = 0.58  # of the width, the first time a document shows
+# The list's share of the width the first time a document shows: what its columns want,
+# within these bounds (the detail pane keeps at least a third).
+LIST_SHARE = (0.5, 0.66)
 
 
 class InspectorPage(QSplitter):
@@ -58,18 +60,20 @@ class InspectorPage(QSplitter):
         self.setChildrenCollapsible(False)
 
     def split_evenly(self) -> None:
-        """The list gets the larger share the first time the document shows."""
+        """The list gets the width its columns want (within ``LIST_SHARE``) the first time
+        the document shows."""
         if self._split_done or self.width() < 200:
             return
         self._split_done = True
         total = sum(self.sizes()) or self.width()
-        left = int(total * LIST_SHARE)
+        low, high = LIST_SHARE
+        left = min(max(self.table.wanted_width() + 8, int(total * low)), int(total * high))
         self.setSizes([left, total - left])
 
     def show_rows(self, rows: list[PayloadRow]) -> None:
         """New rows for the list, its columns fitted to them."""
         self.model.set_rows(rows)
-        self.table.fit_columns(rows)
+        self.table.fit_columns(rows, fresh=False)
 
     def show_notice(self, text: str, *, error: bool) -> None:
         self.notice.setText(text)

@@ -340,12 +340,15 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = option.fontMetrics
+        room = option.rect.width() - 8
+        if metrics.horizontalAdvance(text) + 14 > room:  # cut at its end, never both sides
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room - 14, 0))
         width = metrics.horizontalAdvance(text) + 14
         height = metrics.height() + 2
         rect = QRectF(
             option.rect.left() + 4,
             option.rect.center().y() - height / 2 + 0.5,
-            min(width, option.rect.width() - 8),
+            min(width, room),
             height,
         )
         painter.setPen(Qt.PenStyle.NoPen)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -41,6 +42,7 @@ from inspector.references import (
 from inspector.views import VIEWS, View
 
 from .code_view import CodeView, monospace_font
+from .elided_label import ElidedLabel
 from .payload_model import PayloadRow
 from .payload_view import (
     FOLD_BYTES,
@@ -203,6 +205,51 @@ class ErrorBanner(QFrame):
         return f"{self.stage.text()} | {self.component.text()} | {self.cause.text()}"
 
 
+class CardArea(QScrollArea):
+    """The error and reference cards, scrolled when the pane is short: wrapped keys and
+    causes grow tall at narrow widths, and without this they raised the window's minimum
+    height until the window grew by itself."""
+
+    def __init__(self, *cards: QWidget) -> None:
+        super().__init__()
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        for card in cards:
+            column.addWidget(card)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._hinted = -1  # the content height the layout was last told about
+        inner.installEventFilter(self)
+
+    def sizeHint(self) -> QSize:
+        inner = self.widget()
+        return QSize(super().sizeHint().width(), inner.sizeHint().height() if inner else 0)
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget()
+        wanted = inner.sizeHint().height() if inner else 0
+        return QSize(0, min(wanted, self.fontMetrics().height() * 4))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.widget():
+            # A card appeared, vanished or re-wrapped. Told later, and only of a new height:
+            # telling the layout at once resizes the content, which asks again, forever.
+            QTimer.singleShot(0, self._content_changed)
+        return super().eventFilter(watched, event)
+
+    def _content_changed(self) -> None:
+        inner = self.widget()
+        height = inner.sizeHint().height() if inner is not None else 0
+        if height != self._hinted:
+            self._hinted = height
+            self.updateGeometry()
+
+
 class DetailPane(QWidget):
     """The right-hand side of a document tab."""
 
@@ -233,7 +280,7 @@ class DetailPane(QWidget):
         self.title.setFont(font)
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.pointer = QLabel()
+        self.pointer = ElidedLabel()
         self.pointer.setFont(monospace_font())
         self.pointer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel()
@@ -251,15 +298,13 @@ class DetailPane(QWidget):
 
         self.error_banner = ErrorBanner()
         self.error_banner.hide()
-        layout.addWidget(self.error_banner)
         self.card = ReferenceCard()
         self.card.hide()
-        layout.addWidget(self.card)
         self.card.download_requested.connect(self._download_clicked)
         self.card.cancel_requested.connect(self._cancel_clicked)
         self.showing = QLabel()
         self.showing.setObjectName("showingLabel")
-        layout.addWidget(self.showing)
+        layout.addWidget(CardArea(self.error_banner, self.card, self.showing))
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -288,7 +333,7 @@ class DetailPane(QWidget):
         self.entry = None
         self.rendered = None
         self.title.setText("No payload selected")
-        self.pointer.setText("")
+        self.pointer.set_full_text("")
         self.summary.setText(message)
         self.error_banner.hide()
         self.card.hide()
@@ -309,7 +354,7 @@ class DetailPane(QWidget):
         self.entry = entry
         row = entry.row
         self.title.setText(row.label or row.field)
-        self.pointer.setText(row.pointer or "/")
+        self.pointer.set_full_text(row.pointer or "/")
         self.pointer.setToolTip(f"{row.pointer or '/'}\nJSON pointer of this payload (Copy path)")
         self.copy_value_button.setEnabled(True)
         self.copy_path_button.setEnabled(True)

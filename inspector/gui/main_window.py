@@ -87,7 +87,10 @@ class MainWindow(QMainWindow):
         self.server_dock.setAllowedAreas(
             Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
+        # Below the documents by default: beside them it took the width the table needs.
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.server_dock)
+        self.server_dock.dockLocationChanged.connect(self._server_dock_moved)
+        self.server_dock.topLevelChanged.connect(lambda _floating: self._server_dock_moved())
         self.server_dock.hide()
 
         self.profile_picker = ProfilePicker(self.session, self)
@@ -179,6 +182,15 @@ class MainWindow(QMainWindow):
         tab.path = loaded.path
         tab.show_loaded(loaded, build_rows(loaded.doc, None))
         return tab
+
+    def _server_dock_moved(self, _area: object = None) -> None:
+        """The panel stacks its columns when docked beside the documents or floating."""
+        area = self.dockWidgetArea(self.server_dock)
+        beside = area in (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.server_panel.set_vertical(beside or self.server_dock.isFloating())
 
     def open_sample(self, sample: Sample) -> DocumentTab:
         """Open a shipped sample (with its config, as ``open_path`` does for any sample)."""
@@ -393,6 +405,7 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
+            self._server_dock_moved()
         last = self.settings.last_profile()
         if last:
             self.session.select(last)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
@@ -18,6 +19,19 @@ from PySide6.QtWidgets import (
 from .json_highlighter import JsonHighlighter
 
 HIGHLIGHT_LIMIT = 1024 * 1024  # beyond this, plain text: highlighting would cost seconds
+INDENT = 2  # spaces per level in the JSON we show
+_LEADING = re.compile(r"^(?: {2})+", re.MULTILINE)
+
+
+def tab_indented(text: str) -> str:
+    """Leading indentation as one tab per level.
+
+    Qt lays a line out in runs of one script, and leading spaces join the script of the
+    first letter after them: before a CJK string they are set in the CJK fallback font,
+    whose space is narrower, and that line sits left of its siblings. A tab's width comes
+    from the view's tab stops, not from a font, so every level lines up.
+    """
+    return _LEADING.sub(lambda m: "\t" * (len(m.group()) // INDENT), text)
 
 
 def monospace_font() -> QFont:
@@ -49,6 +63,8 @@ class CodeView(QWidget):
         self.edit.setReadOnly(True)
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.edit.setFont(monospace_font())
+        self.edit.setTabStopDistance(INDENT * self.edit.fontMetrics().horizontalAdvance(" "))
+        self._text = ""
         self.edit.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -85,7 +101,9 @@ class CodeView(QWidget):
         elif not want_highlight and self._highlighter is not None:
             self._highlighter.setDocument(None)
             self._highlighter = None
-        self.edit.setPlainText(text)
+        self._text = text
+        # Only text beyond ASCII can hold another script; the rest is shown as it is.
+        self.edit.setPlainText(text if text.isascii() else tab_indented(text))
         self._on_unfold, self._on_show_all = on_unfold, on_show_all
         self.note.setText(note)
         self.unfold_button.setVisible(on_unfold is not None)
@@ -93,7 +111,8 @@ class CodeView(QWidget):
         self._bar.setVisible(bool(note))
 
     def text(self) -> str:
-        return self.edit.toPlainText()
+        """The text as given (the view may show its indentation as tabs)."""
+        return self._text
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange and self._highlighter is not None:

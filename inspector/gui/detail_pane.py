@@ -43,6 +43,7 @@ from inspector.views import VIEWS, View
 
 from .code_view import CodeView, monospace_font
 from .elided_label import ElidedLabel
+from .failure_card import FailureCard, ShownFailure
 from .payload_model import PayloadRow
 from .payload_view import (
     FOLD_BYTES,
@@ -304,7 +305,10 @@ class DetailPane(QWidget):
         self.card.cancel_requested.connect(self._cancel_clicked)
         self.showing = QLabel()
         self.showing.setObjectName("showingLabel")
-        layout.addWidget(CardArea(self.error_banner, self.card, self.showing))
+        self.failure_card = FailureCard()
+        self.failure_card.hide()
+        layout.addWidget(CardArea(self.failure_card, self.error_banner, self.card, self.showing))
+        self.event_shown: tuple[str, str] | None = None  # an event's pointer and JSON text
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -331,7 +335,9 @@ class DetailPane(QWidget):
     def clear(self, message: str = "Select a payload in the list.") -> None:
         self._runner.cancel(self._key)
         self.entry = None
+        self.event_shown = None
         self.rendered = None
+        self.failure_card.hide()
         self.title.setText("No payload selected")
         self.pointer.set_full_text("")
         self.summary.setText(message)
@@ -352,6 +358,7 @@ class DetailPane(QWidget):
         if not same:
             self._unfolded = self._show_all = self._hex_all = False
         self.entry = entry
+        self.event_shown = None
         row = entry.row
         self.title.setText(row.label or row.field)
         self.pointer.set_full_text(row.pointer or "/")
@@ -362,14 +369,41 @@ class DetailPane(QWidget):
         self._show_card(entry)
         self._render(entry)
 
+    def show_event(self, title: str, pointer: str, text: str, summary: str) -> None:
+        """An event itself (what is not a payload): its JSON as the history has it."""
+        self._runner.cancel(self._key)
+        self.entry, self.rendered = None, None
+        self.event_shown = (pointer, text)
+        self.title.setText(title)
+        self.pointer.set_full_text(pointer)
+        self.pointer.setToolTip(f"{pointer}\nJSON pointer of this event (Copy path)")
+        self.summary.setText(summary)
+        self.error_banner.hide()
+        self.card.hide()
+        self.showing.setText("Showing: the event as the history has it; its payloads are its rows")
+        self.showing.show()
+        self.copy_value_button.setEnabled(True)
+        self.copy_path_button.setEnabled(True)
+        self.value_view.set_text(text, json=True)
+        self.tree_view.clear_message("Select one of the event's payloads to see its tree.")
+        self.hex_view.set_text("")
+        self.metadata_table.setRowCount(0)
+        self.proto_view.set_text(text, json=True)
+
+    def show_failure(self, chain: list[ShownFailure]) -> None:
+        """The failure of the shown payload's (or event's) event; an empty chain hides it."""
+        self.failure_card.show_failure(chain)
+
     def current_value_text(self) -> str:
         """The whole value as text (not the folded or cut display)."""
         if self.entry is None:
-            return ""
+            return self.event_shown[1] if self.event_shown is not None else ""
         return value_text(read_value(self.entry.displayed))
 
     def current_pointer(self) -> str:
-        return self.entry.row.pointer if self.entry is not None else ""
+        if self.entry is None:
+            return self.event_shown[0] if self.event_shown is not None else ""
+        return self.entry.row.pointer
 
     # -- parts -------------------------------------------------------------------------
     def _show_header(self, entry: DetailEntry) -> None:

@@ -10,8 +10,9 @@ Qt); this module schedules those runs on the session's pipeline, where a newer r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
@@ -19,7 +20,8 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 from temporalio.api.common.v1 import Payload
 
 from inspector.config import ConfigError
-from inspector.documents import DocumentError, read_value
+from inspector.documents import DocumentError, DocumentKind, read_value
+from inspector.documents.events import History, read_history
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
 from inspector.references import is_reference
 from inspector.views import View
@@ -34,6 +36,7 @@ from .document_run import (
     pipeline_for,
     run_document_view,
 )
+from .event_detail import EventShown, decoded_value, event_shown, failure_beside, group_shown
 from .inspector_page import InspectorPage
 from .loading import LoadedDocument, read_file
 from .payload_model import PayloadRow, build_rows
@@ -97,6 +100,11 @@ class DocumentTab(QWidget):
         )
         self.detail.copy_value_button.clicked.connect(self.copy_value)
         self.detail.copy_path_button.clicked.connect(self.copy_path)
+        self.history: History | None = None
+        self.events = page.events
+        self.events.payload_selected.connect(self.select_row)
+        self.events.event_selected.connect(self._show_event)
+        self.events.group_selected.connect(self._show_group)
 
     @property
     def outcomes(self) -> Mapping[int, Outcome] | None:
@@ -164,6 +172,7 @@ class DocumentTab(QWidget):
         self.stack.setCurrentWidget(self.inspector_page)
         self.table.fit_columns(rows)
         QTimer.singleShot(0, self.inspector_page.split_evenly)  # once it has its real size
+        self._read_events(loaded)
         self.title_changed.emit(self.name)
         if self.path is not None:
             self.opened_file.emit(str(self.path))
@@ -262,6 +271,47 @@ class DocumentTab(QWidget):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._refresh_detail()
+        index = self.selected_index()
+        if index is not None:
+            self.events.show_payload(index)
+        self.status_changed.emit()
+
+    # -- events ------------------------------------------------------------------------
+    def _read_events(self, loaded: LoadedDocument) -> None:
+        """Group a history's events off the GUI thread; other documents have no Events."""
+        self.history = None
+        self.events.model.set_history(None, ())
+        page = self.inspector_page
+        page.left_tabs.setTabVisible(page.events_tab, False)
+        if loaded.doc.kind is not DocumentKind.HISTORY:
+            return
+
+        async def work(progress: Progress) -> None:
+            history = await asyncio.to_thread(read_history, loaded.doc)
+            if self.loaded is loaded and history is not None:
+                self.history = history
+                self.events.model.set_history(history, self.model.rows())
+                self.events.refresh_count()
+                page.left_tabs.setTabVisible(page.events_tab, True)
+                self._refresh_detail()
+
+        self.runner.start(f"{self.key}:events", f"Reading the events of {loaded.name}", work)
+
+    def _lookup(self) -> Callable[[str], Any]:
+        assert self.loaded is not None
+        return decoded_value(self.loaded.doc, self.outcomes)
+
+    def _show_event(self, position: int) -> None:
+        if self.loaded is not None and self.history is not None:
+            self._show_shown(event_shown(self.loaded.doc, self.history, position, self._lookup()))
+
+    def _show_group(self, group: int) -> None:
+        if self.loaded is not None and self.history is not None:
+            self._show_shown(group_shown(self.loaded.doc, self.history, group, self._lookup()))
+
+    def _show_shown(self, shown: EventShown) -> None:
+        self.detail.show_event(shown.title, shown.pointer, shown.text, shown.summary)
+        self.detail.show_failure(shown.failure)
         self.status_changed.emit()
 
     def dispose(self) -> None:
@@ -279,6 +329,7 @@ class DocumentTab(QWidget):
         entry = self.detail_entry(index)
         if entry is not None:
             self.detail.show_entry(entry)
+            self.detail.show_failure(failure_beside(self.history, index, self._lookup()))
 
     def detail_entry(self, index: int) -> DetailEntry | None:
         if self.loaded is None:

@@ -8,9 +8,18 @@ first split); what the rows and the detail hold is decided by the tab (``documen
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .detail_pane import DetailPane
+from .event_view import EventView
 from .payload_model import PayloadFilterProxy, PayloadRow, PayloadTableModel, is_dark
 from .payload_table import PayloadTable
 from .tasks import TaskRunner
@@ -52,7 +61,14 @@ class InspectorPage(QSplitter):
         self.filter_edit.textChanged.connect(self._filter_changed)
 
         self.detail = DetailPane(runner, key)
-        self.addWidget(left)
+        # Payloads, or (for a history) Events: the same document by event, failures shown.
+        self.left_tabs = QTabWidget()
+        self.left_tabs.setDocumentMode(True)
+        self.left_tabs.addTab(left, "Payloads")
+        self.events = EventView()
+        self.events_tab = self.left_tabs.addTab(self.events, "Events")
+        self.left_tabs.setTabVisible(self.events_tab, False)
+        self.addWidget(self.left_tabs)
         self.addWidget(self.detail)
         self.setStretchFactor(0, 3)
         self.setStretchFactor(1, 2)
@@ -74,6 +90,8 @@ class InspectorPage(QSplitter):
         """New rows for the list, its columns fitted to them."""
         self.model.set_rows(rows)
         self.table.fit_columns(rows, fresh=False)
+        if self.events.model.history is not None:
+            self.events.model.set_rows(rows)
 
     def show_notice(self, text: str, *, error: bool) -> None:
         self.notice.setText(text)

@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +21,7 @@ from .json_highlighter import JsonHighlighter
 
 HIGHLIGHT_LIMIT = 1024 * 1024  # beyond this, plain text: highlighting would cost seconds
 INDENT = 2  # spaces per level in the JSON we show
+MAX_HIGHLIGHTS = 2000  # search hits marked in one value
 _LEADING = re.compile(r"^(?: {2})+", re.MULTILINE)
 
 
@@ -109,6 +111,29 @@ class CodeView(QWidget):
         self.unfold_button.setVisible(on_unfold is not None)
         self.show_all_button.setVisible(on_show_all is not None)
         self._bar.setVisible(bool(note))
+
+    def highlight(self, words: list[str]) -> int:
+        """Mark every occurrence of ``words`` (any case) in the shown text; how many."""
+        selections: list[QTextEdit.ExtraSelection] = []
+        document = self.edit.document()
+        mark = QTextCharFormat()
+        mark.setBackground(QColor("#ffe066"))
+        mark.setForeground(QColor("#1a1a1a"))
+        for word in words:
+            cursor = QTextCursor(document)
+            while len(selections) < MAX_HIGHLIGHTS:
+                cursor = document.find(word, cursor)
+                if cursor.isNull():
+                    break
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor = cursor
+                selection.format = mark
+                selections.append(selection)
+        self.edit.setExtraSelections(selections)
+        if selections:
+            self.edit.setTextCursor(QTextCursor(selections[0].cursor.block()))
+            self.edit.ensureCursorVisible()
+        return len(selections)
 
     def text(self) -> str:
         """The text as given (the view may show its indentation as tabs)."""

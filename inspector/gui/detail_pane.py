@@ -309,6 +309,7 @@ class DetailPane(QWidget):
         self.failure_card.hide()
         layout.addWidget(CardArea(self.failure_card, self.error_banner, self.card, self.showing))
         self.event_shown: tuple[str, str] | None = None  # an event's pointer and JSON text
+        self.highlight_words: list[str] = []  # the search's words, marked in the value
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -389,6 +390,11 @@ class DetailPane(QWidget):
         self.hex_view.set_text("")
         self.metadata_table.setRowCount(0)
         self.proto_view.set_text(text, json=True)
+
+    def set_highlights(self, words: list[str]) -> None:
+        """Mark a search's words in the shown value (and in every value shown after)."""
+        self.highlight_words = words
+        self.value_view.highlight(words)
 
     def show_failure(self, chain: list[ShownFailure]) -> None:
         """The failure of the shown payload's (or event's) event; an empty chain hides it."""
@@ -492,6 +498,7 @@ class DetailPane(QWidget):
             on_unfold=self._unfold if r.can_unfold else None,
             on_show_all=self._show_everything if r.can_show_all else None,
         )
+        self.value_view.highlight(self.highlight_words)
         if r.value.is_json:
             self.tree_view.set_value(r.value.value)
         else:

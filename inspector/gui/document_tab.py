@@ -24,6 +24,7 @@ from inspector.documents import DocumentError, DocumentKind, read_value
 from inspector.documents.events import History, read_history
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
 from inspector.references import is_reference
+from inspector.search import QueryError, Searchable, matching, parse_query
 from inspector.views import View
 
 from . import collector
@@ -42,6 +43,7 @@ from .loading import LoadedDocument, read_file
 from .payload_model import PayloadRow, build_rows
 from .payload_view import human_size, value_text
 from .results import ViewResults
+from .search_index import build_index
 from .session import PipelineSession
 from .source_editor import SourceEditor
 from .tasks import Progress, TaskRunner
@@ -101,6 +103,8 @@ class DocumentTab(QWidget):
         self.detail.copy_value_button.clicked.connect(self.copy_value)
         self.detail.copy_path_button.clicked.connect(self.copy_path)
         self.history: History | None = None
+        self._index: tuple[object, list[Searchable]] | None = None  # (results, items)
+        page.search_requested.connect(self.search)
         self.events = page.events
         self.events.payload_selected.connect(self.select_row)
         self.events.event_selected.connect(self._show_event)
@@ -240,6 +244,9 @@ class DocumentTab(QWidget):
             )
         else:
             self.notice.hide()
+        self._index = None  # new results: a search looks at them
+        if self.filter_edit.text().strip():
+            self.search(self.filter_edit.text())
         self.inspector_page.update_count()
         self._refresh_detail()
         self.status_changed.emit()
@@ -425,7 +432,49 @@ class DocumentTab(QWidget):
 
     def focus_filter(self) -> None:
         if self.stack.currentWidget() is self.inspector_page:
+            self.inspector_page.left_tabs.setCurrentIndex(0)
             self.inspector_page.focus_filter()
+
+    def next_match(self) -> None:
+        self.inspector_page.next_match(1)
+
+    def previous_match(self) -> None:
+        self.inspector_page.next_match(-1)
+
+    # -- search ------------------------------------------------------------------------
+    def search(self, text: str) -> None:
+        """Find the payloads ``text`` asks for, off the GUI thread; a newer search cancels
+        this one (the runner keeps one task per key)."""
+        page, loaded = self.inspector_page, self.loaded
+        if not text.strip() or loaded is None:
+            self.runner.cancel(f"{self.key}:search")
+            page.show_matches(None)
+            self.detail.set_highlights([])
+            return
+        try:
+            query = parse_query(text)
+        except QueryError as e:
+            page.show_matches(None, problem=str(e))
+            return
+
+        async def work(progress: Progress) -> None:
+            items = await self._search_items(loaded, complete=query.needs_values)
+            found = await asyncio.to_thread(matching, query, items)
+            if self.loaded is loaded and self.filter_edit.text() == text:
+                page.show_matches(found)
+                self.detail.set_highlights(query.words)
+
+        self.runner.start(f"{self.key}:search", "Searching values", work)
+
+    async def _search_items(self, loaded: LoadedDocument, *, complete: bool) -> list[Searchable]:
+        """What each payload offers to a search, for the shown results (made once per result)."""
+        outcomes = await self.complete_outcomes() if complete else self.outcomes
+        if self._index is not None and self._index[0] is outcomes:
+            return self._index[1]
+        rows = self.model.rows()
+        items = await asyncio.to_thread(build_index, loaded.doc, rows, outcomes)
+        self._index = (outcomes, items)
+        return items
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.selected_index()

@@ -285,13 +285,34 @@ class PayloadTableModel(QAbstractTableModel):
 
 
 class PayloadFilterProxy(QSortFilterProxyModel):
-    """Filters on every column's text at once; sorting is delegated to the source model."""
+    """Shows the payloads a search found (``set_shown``); sorting is the source model's.
+
+    The search itself runs off the GUI thread (``inspector.search``); here only a set is
+    looked up per row, so applying its answer costs milliseconds, not a text scan.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setFilterRole(SEARCH_ROLE)
-        self.setFilterKeyColumn(COL_INDEX)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._shown: frozenset[int] | None = None
+
+    def set_shown(self, shown: frozenset[int] | None) -> None:
+        """Only these payload indices (None: every payload)."""
+        if shown == self._shown:
+            return
+        self.beginFilterChange()
+        self._shown = shown
+        self.endFilterChange()
+
+    @property
+    def filtering(self) -> bool:
+        return self._shown is not None
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        if self._shown is None:
+            return True
+        source = self.sourceModel()
+        row = source.payload_row(source_row) if isinstance(source, PayloadTableModel) else None
+        return row is not None and row.index in self._shown
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         source = self.sourceModel()

@@ -54,7 +54,9 @@ def test_every_main_action_has_a_shortcut_shown_in_its_menu(
         "Raw",
         "Copy value",
         "Copy path",
-        "Filter payloads",
+        "Search payloads",
+        "Next match",
+        "Previous match",
         "Download selected reference",
         "Cancel running work",
         "Codec server",
@@ -146,7 +148,8 @@ def test_geometry_copy_and_filter(
     assert tab is not None
     window.find_action.trigger()
     tab.filter_edit.setText("memo")
-    assert tab.proxy.rowCount() == 4 and tab.count_label.text() == "4 of 15"
+    run(wait_for(lambda: tab.proxy.rowCount() == 4))  # searched after a pause, off the GUI thread
+    assert tab.count_label.text() == "4 of 15"
     tab.select_row(tab.proxy.index(0, 0).data(0x0100 + 4))
     window.copy_path_action.trigger()
     assert QGuiApplication.clipboard().text().endswith("/memo/fields/nested")

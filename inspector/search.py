@@ -1,8 +1,8 @@
 """Search a document's payloads by what they hold, not only by their list's text.
 
 A query is words (each must appear in the payload's row or its decoded value; "quoted
-phrases" too) and terms: ``event=25``, ``type~Activity`` (``=`` exact, ``~`` contains, any
-case), ``status:error``, ``encoding~gzip``, ``field~memo``, and a path into the value:
+phrases" too) and terms: ``event=25``, ``type~Activity`` (``=`` exact, ``~`` and ``:`` contain,
+any case), ``status:error``, ``encoding~gzip``, ``field~memo``, and a path into the value:
 ``$.customer.id == "42"`` (``==``, ``!=``, ``~``; the right side is JSON, else text). Terms
 and words all have to hold. Matching runs over ``Searchable`` items made once per view
 (no Qt, no pipeline): the GUI builds them off its thread and asks again on every keystroke.
@@ -104,7 +104,7 @@ def parse_query(text: str) -> Query:
                 raise QueryError(f"{word}: an event id is a number, e.g. event=25")
             terms.append(Term(name, "=", int(value)))
         else:
-            terms.append(Term(name, "~" if op == "~" else "=", value.lower()))
+            terms.append(Term(name, "=" if op == "=" else "~", value.lower()))
     return Query(tuple(terms))
 
 

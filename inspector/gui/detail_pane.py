@@ -8,6 +8,7 @@ cut until "Show all", so selecting a 50 MiB payload never freezes the window.
 from __future__ import annotations
 
 import asyncio
+import html
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
@@ -305,6 +306,7 @@ class DetailPane(QWidget):
         self.card.cancel_requested.connect(self._cancel_clicked)
         self.showing = QLabel()
         self.showing.setObjectName("showingLabel")
+        self.showing.setWordWrap(True)
         self.failure_card = FailureCard()
         self.failure_card.hide()
         layout.addWidget(CardArea(self.failure_card, self.error_banner, self.card, self.showing))
@@ -432,7 +434,13 @@ class DetailPane(QWidget):
             self.error_banner.show_error(entry.download.error, "The download failed")
         else:
             self.error_banner.hide()
-        if entry.download is not None and entry.download.payload is not None:
+        if entry.row.left_reason and entry.error is None:
+            reason = html.escape(entry.row.left_reason)
+            self.showing.setText(
+                f"<span style='color:#b45309'><b>Left encoded</b>: {reason} — the view did not "
+                "decode it; the value below is still in that encoding.</span>"
+            )
+        elif entry.download is not None and entry.download.payload is not None:
             self.showing.setText("Showing: the content downloaded for this reference")
         elif entry.error is not None:
             self.showing.setText("Showing: the payload as the document has it")

@@ -10,7 +10,8 @@ Qt); this module schedules those runs on the session's pipeline, where a newer r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import html
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from inspector.config import ConfigError
 from inspector.documents import DocumentError, DocumentKind, read_value
 from inspector.documents.events import History, read_history
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
+from inspector.profile_guess import profile_that_decodes
 from inspector.references import is_reference
 from inspector.search import QueryError, Searchable, matching, parse_query
 from inspector.views import View
@@ -40,7 +42,7 @@ from .document_run import (
 from .event_detail import EventShown, decoded_value, event_shown, failure_beside, group_shown
 from .inspector_page import InspectorPage
 from .loading import LoadedDocument, read_file
-from .payload_model import PayloadRow, build_rows
+from .payload_model import Badge, PayloadRow, build_rows
 from .payload_view import human_size, value_text
 from .results import ViewResults
 from .search_index import build_index
@@ -53,6 +55,7 @@ class DocumentTab(QWidget):
     """Editor (when the text is bad), loading, or the inspector for one document."""
 
     title_changed = Signal(str)
+    use_profile = Signal(str)  # the user took the profile the tab found would decode it
     status_changed = Signal()  # loaded, results updated, selection changed
     opened_file = Signal(str)  # a file parsed fine: remember it as recent
 
@@ -105,6 +108,7 @@ class DocumentTab(QWidget):
         self.history: History | None = None
         self._index: tuple[object, list[Searchable]] | None = None  # (results, items)
         page.search_requested.connect(self.search)
+        self.notice.linkActivated.connect(self._notice_link)
         self.events = page.events
         self.events.payload_selected.connect(self.select_row)
         self.events.event_selected.connect(self._show_event)
@@ -206,6 +210,8 @@ class DocumentTab(QWidget):
         if loaded is None:
             return
         view, generation = self.view, self.session.generation
+        profile = self.session.profile
+        profile_name = profile.name if profile is not None else ""
         self.run.start(generation)
         try:
             pipeline = pipeline_for(view, self.session)
@@ -224,7 +230,7 @@ class DocumentTab(QWidget):
                 outcomes = await run_document_view(
                     loaded.doc, pipeline, view, progress, into=ViewResults()
                 )
-            rows = await build_rows_in_thread(loaded.doc, outcomes)
+            rows = await build_rows_in_thread(loaded.doc, outcomes, view, profile_name)
             if self.loaded is loaded:
                 self.run.finish(view, generation, outcomes)
                 self.inspector_page.show_rows(rows)
@@ -233,23 +239,69 @@ class DocumentTab(QWidget):
         label = f"{View(view).label} · {loaded.name}"
         self.runner.start(f"{self.key}:view", label, work)
 
+    def left_encoded_rows(self) -> list[PayloadRow]:
+        return [r for r in self.model.rows() if r.badge is Badge.LEFT_ENCODED]
+
+    def left_encoded_summary(self) -> str:
+        """One line for the caption and the notice; "" when nothing was left encoded."""
+        left = self.left_encoded_rows()
+        if not left:
+            return ""
+        word = "payload" if len(left) == 1 else "payloads"
+        reasons = sorted({r.left_reason or "" for r in left})
+        return f"{len(left)} {word} left encoded: {'; '.join(reasons)}"
+
     def _after_results(self) -> None:
         failed = self.run.failed()
+        left = self.left_encoded_summary()
         if failed:
             word = "payload" if len(failed) == 1 else "payloads"
             self.inspector_page.show_notice(
                 f"{len(failed)} {word} could not be shown in this view (marked “error”; the "
-                "rest is fine). Type “error” in the filter to list them.",
+                "rest is fine). Type “error” in the search to list them.",
+                error=True,
+            )
+        elif left:
+            self.inspector_page.show_notice(
+                f"{left} (marked “left encoded”: the view did not decode them). "
+                "Type “status:left” in the search to list them.",
                 error=True,
             )
         else:
             self.notice.hide()
+        if failed or left:
+            self._guess_profile(failed)
         self._index = None  # new results: a search looks at them
         if self.filter_edit.text().strip():
             self.search(self.filter_edit.text())
         self.inspector_page.update_count()
         self._refresh_detail()
         self.status_changed.emit()
+
+    def _guess_profile(self, failed: Sequence[int]) -> None:
+        """Try the config's other profiles on what this one could not read; offer the first
+        that reads it (as a link in the notice)."""
+        loaded, profile = self.loaded, self.session.profile
+        if loaded is None or profile is None:
+            return
+        indexes = [r.index for r in self.left_encoded_rows()] + list(failed)
+        payloads = [loaded.doc.payloads[i].payload for i in indexes]
+        view, notice = self.view, self.notice.text()
+
+        async def work(progress: Progress) -> None:
+            found = await profile_that_decodes(self.session.config, profile.name, payloads, view)
+            if found is not None and self.loaded is loaded and self.notice.text() == notice:
+                self.inspector_page.show_notice(
+                    f"{html.escape(notice)} Profile ‘{html.escape(found)}’ decodes them: "
+                    f"<a href='profile:{html.escape(found)}'>use it</a>.",
+                    error=True,
+                )
+
+        self.runner.start(f"{self.key}:guess", "Trying the other profiles", work)
+
+    def _notice_link(self, href: str) -> None:
+        if href.startswith("profile:"):
+            self.use_profile.emit(href.removeprefix("profile:"))
 
     async def complete_outcomes(self) -> Mapping[int, Outcome]:
         """Every outcome of the current view (run again if the results did not keep all)."""

@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         tab.status_changed.connect(self._update_actions)
         tab.opened_file.connect(self._remember_file)
+        tab.use_profile.connect(self.select_profile)
         index = self.tabs.addTab(tab, name)
         self.tabs.setTabToolTip(index, name)
         self.tabs.setCurrentIndex(index)

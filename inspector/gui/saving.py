@@ -77,12 +77,15 @@ def export(window: MainWindow, tab: DocumentTab, path: Path) -> asyncio.Task[Non
 def audit_caption(window: MainWindow) -> AuditCaption:
     """What the screenshot says: view, profile, source and its sha256, payload, time."""
     tab = window.current_tab()
-    source, digest, location = "none", "—", "none"
+    source, digest, location, left = "none", "—", "none", ""
     if tab is not None and tab.loaded is not None:
         source, digest = tab.loaded.name, tab.loaded.sha256
         row = tab.selected_row()
         if row is not None:
             location = f"{row.label} ({row.pointer or '/'})"
+            if row.left_reason:
+                location += f" — left encoded: {row.left_reason}"
+        left = tab.left_encoded_summary()
     return AuditCaption(
         view=View(window.view).label,
         profile=window.session.profile_label,
@@ -90,6 +93,7 @@ def audit_caption(window: MainWindow) -> AuditCaption:
         sha256=digest,
         location=location,
         time_utc=utc_now(),
+        left_encoded=left,
     )
 
 

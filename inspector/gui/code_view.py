@@ -8,15 +8,19 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from .code_edit import CodeEdit
 from .json_highlighter import JsonHighlighter
 
 HIGHLIGHT_LIMIT = 1024 * 1024  # beyond this, plain text: highlighting would cost seconds
@@ -42,13 +46,17 @@ def monospace_font() -> QFont:
 
 
 class CodeView(QWidget):
-    """Text plus an optional note bar ("folded", "cut at 4 MiB") with its action buttons."""
+    """Text plus an optional note bar ("folded", "cut at 4 MiB") with its action buttons;
+    with ``tools``, a bar to fold by node or level, wrap lines and find in the text."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, tools: bool = False) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        self.tools = self._make_tools() if tools else None
+        if self.tools is not None:
+            layout.addWidget(self.tools)
         self._bar = QWidget()
         bar = QHBoxLayout(self._bar)
         bar.setContentsMargins(6, 2, 6, 2)
@@ -61,8 +69,7 @@ class CodeView(QWidget):
         bar.addWidget(self.unfold_button)
         bar.addWidget(self.show_all_button)
         self._bar.hide()
-        self.edit = QPlainTextEdit()
-        self.edit.setReadOnly(True)
+        self.edit = CodeEdit()
         self.edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.edit.setFont(monospace_font())
         self.edit.setTabStopDistance(INDENT * self.edit.fontMetrics().horizontalAdvance(" "))
@@ -78,6 +85,63 @@ class CodeView(QWidget):
         self._on_show_all: Callable[[], None] | None = None
         self.unfold_button.clicked.connect(self._unfold_clicked)
         self.show_all_button.clicked.connect(self._show_all_clicked)
+
+    def _make_tools(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(4, 0, 4, 0)
+        row.setSpacing(4)
+        fold_all = QPushButton("Fold all")
+        unfold_all = QPushButton("Unfold all")
+        self.level_spin = QSpinBox()
+        self.level_spin.setRange(1, 32)
+        self.level_spin.setValue(2)
+        self.level_spin.setPrefix("Level ")
+        self.level_spin.setToolTip("Fold every node deeper than this level")
+        fold_level = QPushButton("Fold to level")
+        self.wrap_check = QCheckBox("Wrap")
+        self.find_edit = QLineEdit()
+        self.find_edit.setPlaceholderText("Find in value (Enter: next)")
+        self.find_edit.setClearButtonEnabled(True)
+        self.find_label = QLabel()
+        for widget in (fold_all, unfold_all, self.level_spin, fold_level, self.wrap_check):
+            row.addWidget(widget)
+        row.addWidget(self.find_edit, 1)
+        row.addWidget(self.find_label)
+        fold_all.clicked.connect(lambda: self.edit.fold_all())
+        unfold_all.clicked.connect(lambda: self.edit.unfold_all())
+        fold_level.clicked.connect(lambda: self.edit.fold_to_level(self.level_spin.value()))
+        self.wrap_check.toggled.connect(self.set_wrap)
+        self.find_edit.returnPressed.connect(self.find_next)
+        self.find_edit.textChanged.connect(self._find_changed)
+        return bar
+
+    def set_wrap(self, wrap: bool) -> None:
+        mode = (
+            QPlainTextEdit.LineWrapMode.WidgetWidth if wrap else QPlainTextEdit.LineWrapMode.NoWrap
+        )
+        self.edit.setLineWrapMode(mode)
+
+    def _find_changed(self, text: str) -> None:
+        count = self.highlight([text]) if text else self.highlight([])
+        self.find_label.setText(f"{count:,} found" if text else "")
+
+    def find_next(self) -> bool:
+        """Move to the next occurrence of the find text (from the top after the last)."""
+        word = self.find_edit.text() if self.tools is not None else ""
+        if not word:
+            return False
+        found = self.edit.document().find(word, self.edit.textCursor())
+        if found.isNull():
+            found = self.edit.document().find(word)
+        if found.isNull():
+            return False
+        block = found.block()
+        if not block.isVisible():  # inside a folded node: unfold to show it
+            self.edit.unfold_all()
+        self.edit.setTextCursor(found)
+        self.edit.ensureCursorVisible()
+        return True
 
     def _unfold_clicked(self) -> None:
         if self._on_unfold is not None:
@@ -105,7 +169,9 @@ class CodeView(QWidget):
             self._highlighter = None
         self._text = text
         # Only text beyond ASCII can hold another script; the rest is shown as it is.
-        self.edit.setPlainText(text if text.isascii() else tab_indented(text))
+        self.edit.set_code(text if text.isascii() else tab_indented(text), foldable=json)
+        if self.tools is not None:
+            self.tools.setEnabled(bool(text))
         self._on_unfold, self._on_show_all = on_unfold, on_show_all
         self.note.setText(note)
         self.unfold_button.setVisible(on_unfold is not None)

@@ -315,7 +315,7 @@ class DetailPane(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.value_view = CodeView()
+        self.value_view = CodeView(tools=True)
         self.tree_view = JsonTreeView()
         self.hex_view = CodeView()
         self.metadata_table = QTableWidget(0, 2)

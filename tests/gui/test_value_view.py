@@ -64,3 +64,27 @@ def test_fold_by_level_by_node_and_find_unfolds(qapp: object) -> None:
     view.wrap_check.setChecked(True)
     assert view.edit.lineWrapMode() == QPlainTextEdit.LineWrapMode.WidgetWidth
     assert view.text() == TEXT  # what is given back is the text, not the display
+
+
+def test_tree_nodes_copy_as_value_pointer_and_jq_path(qapp: object) -> None:
+    from inspector.gui.tree_view import JsonTreeView, jq_path, json_pointer
+
+    assert jq_path(()) == "."
+    assert jq_path(("customer", "id")) == ".customer.id"
+    assert jq_path(("items", 2, "a b", "ü")) == '.items[2]["a b"]["ü"]'
+    assert jq_path(("a b",)) == '.["a b"]'
+    assert json_pointer(("a/b", 0, "~x")) == "/a~1b/0/~0x"
+    tree = JsonTreeView()
+    tree.set_value({"b": {"c": [1, 2, {"d": "needle"}]}})
+    root = tree.topLevelItem(0)
+    b = root.child(0)
+    b.setExpanded(True)
+    c = b.child(0)
+    c.setExpanded(True)
+    d_holder = c.child(2)
+    texts = tree.copy_texts(d_holder)
+    assert texts["jq path"] == ".b.c[2]"
+    assert texts["JSON pointer"] == "/b/c/2"
+    assert json.loads(texts["value"]) == {"d": "needle"}
+    tree.clear_message("Not JSON")
+    assert tree.copy_texts(tree.topLevelItem(0)) == {}

@@ -344,9 +344,10 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         saving.export_dialog(self)
 
-    def export(self, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
-        """Write the document in the current view, same shape, atomically."""
-        return saving.export(self, tab, path)
+    def export(self, tab: DocumentTab, path: Path, *, readable: bool = False) -> asyncio.Task[None]:
+        """Write the document in the current view, same shape, atomically (``readable``:
+        values for people, as ``decode --readable``)."""
+        return saving.export(self, tab, path, readable=readable)
 
     def audit_caption(self) -> AuditCaption:
         return saving.audit_caption(self)

@@ -205,3 +205,23 @@ def _assert_sample_decoded_with_its_config(window: MainWindow) -> None:
     tab.select_row(refs[0].index)
     value = json.loads(tab.detail.value_view.text())
     assert value["title"].startswith("Inspector large report")
+
+
+def test_readable_export_is_what_decode_readable_prints(
+    make_window: WindowFactory, run: Runner, tmp_path: Path
+) -> None:
+    from tests.support.aio import run_sync
+    from tests.support.cli import run_cli
+
+    sample = next(s for s in samples() if s.config is not None)
+    window = make_window()
+    window.open_sample(sample)
+    run(settle(window))
+    target = tmp_path / "readable.json"
+    run(window.export(_tab(window), target, readable=True))
+    assert sample.config is not None
+    code, out, err = run_sync(
+        lambda: run_cli("decode", str(sample.path), "--config", str(sample.config), "--readable")
+    )
+    assert code == 0, err
+    assert target.read_bytes() == out

@@ -106,6 +106,7 @@ class DocumentTab(QWidget):
         self.detail.copy_value_button.clicked.connect(self.copy_value)
         self.detail.copy_path_button.clicked.connect(self.copy_path)
         self.history: History | None = None
+        self.match_count: int | None = None  # the current search's, for the tab's title
         self._index: tuple[object, list[Searchable]] | None = None  # (results, items)
         page.search_requested.connect(self.search)
         self.notice.linkActivated.connect(self._notice_link)

@@ -71,6 +71,7 @@ class InspectorPage(QSplitter):
     """The payload list (left) and the detail pane (right)."""
 
     search_requested = Signal(str)
+    matches_changed = Signal(object)  # the number of matches, or None: no search
 
     def __init__(self, runner: TaskRunner, key: str, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
@@ -92,9 +93,12 @@ class InspectorPage(QSplitter):
         self.only_matches.setToolTip(
             "List only the payloads that match; F3 / Shift+F3 go to the next / previous either way"
         )
+        self.all_tabs = QCheckBox("All tabs")
+        self.all_tabs.setToolTip("Search every open document; each tab's title counts its matches")
         self.count_label = QLabel()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.only_matches)
+        top.addWidget(self.all_tabs)
         top.addWidget(self.count_label)
         left_layout.addLayout(top)
         self.notice = QLabel()
@@ -184,6 +188,7 @@ class InspectorPage(QSplitter):
     def show_matches(self, matches: list[int] | None, problem: str = "") -> None:
         """A search's answer: the matching payloads (None: no search), or what is wrong."""
         self.matches = matches or []
+        self.matches_changed.emit(None if matches is None else len(matches))
         only = matches is not None and self.only_matches.isChecked()
         self.proxy.set_shown(frozenset(matches) if only and matches is not None else None)
         self.update_count()

@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self.view = self.settings.last_view()
         self._tab_ids = itertools.count(1)
         self._paste_ids = itertools.count(1)
+        self._all_tabs = False  # one search over every open document
+        self._spreading = False  # a search text being copied to the other tabs
         self._closing = False
         self.setWindowTitle("Payload Inspector")
         self.setWindowIcon(app_icon())
@@ -141,6 +143,12 @@ class MainWindow(QMainWindow):
         tab.status_changed.connect(self._update_actions)
         tab.opened_file.connect(self._remember_file)
         tab.use_profile.connect(self.select_profile)
+        page = tab.inspector_page
+        page.filter_edit.textChanged.connect(lambda text, t=tab: self._search_everywhere(t, text))
+        page.all_tabs.toggled.connect(lambda on, t=tab: self._search_all_tabs(t, on))
+        page.matches_changed.connect(lambda n, t=tab: self._show_match_count(t, n))
+        if self._all_tabs:
+            page.all_tabs.setChecked(True)
         index = self.tabs.addTab(tab, name)
         self.tabs.setTabToolTip(index, name)
         self.tabs.setCurrentIndex(index)
@@ -264,9 +272,38 @@ class MainWindow(QMainWindow):
             t for i in range(self.tabs.count()) if isinstance(t := self.tabs.widget(i), DocumentTab)
         ]
 
+    # -- one search over every tab ------------------------------------------------------
+    def _search_all_tabs(self, source: DocumentTab, on: bool) -> None:
+        """ "All tabs" is one setting of the window: every tab's box follows, and the search
+        box's text goes to every tab."""
+        self._all_tabs = on
+        for tab in self.documents():
+            tab.inspector_page.all_tabs.blockSignals(True)
+            tab.inspector_page.all_tabs.setChecked(on)
+            tab.inspector_page.all_tabs.blockSignals(False)
+        self._search_everywhere(source, source.filter_edit.text())
+
+    def _search_everywhere(self, source: DocumentTab, text: str) -> None:
+        if not self._all_tabs or self._spreading:
+            return
+        self._spreading = True
+        try:
+            for tab in self.documents():
+                if tab is not source and tab.filter_edit.text() != text:
+                    tab.filter_edit.setText(text)
+        finally:
+            self._spreading = False
+
+    def _show_match_count(self, tab: DocumentTab, count: int | None) -> None:
+        tab.match_count = count
+        self._retitle(tab, tab.name)
+
     def _retitle(self, tab: DocumentTab, title: str) -> None:
         index = self.tabs.indexOf(tab)
         if index >= 0:
+            count = tab.match_count
+            if count is not None and not title.startswith("⚠"):
+                title = f"{title} · {count:,} {'match' if count == 1 else 'matches'}"
             self.tabs.setTabText(index, title)
             self.tabs.setTabToolTip(index, str(tab.path or title))
         self._update_actions()

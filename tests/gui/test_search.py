@@ -91,3 +91,29 @@ def test_typing_does_not_wait_for_the_search(make_window: WindowFactory, run: Ru
     assert tab.filter_edit.text() == "ORDER-4711"
     # not a timing target (that is bench/'s): the keystroke only restarts a timer
     assert worst < 0.5, worst
+
+
+def test_all_tabs_searches_every_document_and_titles_count_the_matches(
+    make_window: WindowFactory, run: Runner
+) -> None:
+    from inspector.gui.resources import SAMPLES_DIR
+
+    window, stored = _open_gzip_sample(make_window, run)
+    window.open_path(SAMPLES_DIR / "history.json")
+    run(settle(window))
+    plain = window.current_tab()
+    assert isinstance(plain, DocumentTab) and plain is not stored
+    plain.inspector_page.all_tabs.setChecked(True)
+    assert stored.inspector_page.all_tabs.isChecked()  # one setting for the window
+    plain.filter_edit.setText("ORDER-4711")
+    run(
+        wait_for(
+            lambda: "matches" in window.tabs.tabText(0) and "matches" in window.tabs.tabText(1)
+        )
+    )
+    assert stored.filter_edit.text() == "ORDER-4711"
+    for index, tab in ((0, stored), (1, plain)):
+        assert window.tabs.tabText(index).endswith(f" · {len(tab.inspector_page.matches)} matches")
+    plain.filter_edit.clear()
+    run(wait_for(lambda: "matches" not in window.tabs.tabText(0)))
+    assert stored.filter_edit.text() == ""

@@ -349,7 +349,7 @@ class MainWindow(QMainWindow):
     def _session_changed(self) -> None:
         for each in self.documents():
             self.runner.cancel(f"{each.key}:view")
-        self.settings.set_last_profile(self.session.choice)
+        self.settings.set_last_profile(self.session.choice, self._config_key())
         self.profile_picker.refresh_info()
         tab = self.current_tab()
         if tab is not None:
@@ -445,9 +445,14 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
             self._server_dock_moved()
-        last = self.settings.last_profile()
+        last = self.settings.last_profile(self._config_key())
         if last:
             self.session.select(last)
+
+    def _config_key(self) -> str:
+        """Which config file the remembered profile belongs to ("" for the embedded one)."""
+        source = self.session.config.source
+        return str(source) if source else ""
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

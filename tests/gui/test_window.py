@@ -83,8 +83,11 @@ def test_profile_by_name_or_typed_namespace(
     assert "no profile serves namespace 'nobody'" in window.profile_info.text()
     window.select_profile("payments")
     assert window.session.profile.name == "payments"
-    # the choice is remembered
-    assert AppSettings.at(tmp_path / "settings.ini").last_profile() == "payments"
+    # the choice is remembered for this config file, and only for it
+    saved = AppSettings.at(tmp_path / "settings.ini")
+    assert saved.last_profile(str(window.session.config.source)) == "payments"
+    assert saved.last_profile(str(tmp_path / "other.toml")) is None
+    assert saved.last_profile() is None  # nor for the embedded default
 
 
 def test_settings_dialog_shows_the_file_in_use_and_its_errors(

@@ -25,7 +25,7 @@ from .json_highlighter import JsonHighlighter
 
 HIGHLIGHT_LIMIT = 1024 * 1024  # beyond this, plain text: highlighting would cost seconds
 INDENT = 2  # spaces per level in the JSON we show
-MAX_HIGHLIGHTS = 2000  # search hits marked in one value
+MAX_HIGHLIGHTS = 500  # search hits marked in one value (each costs the GUI thread)
 _LEADING = re.compile(r"^(?: {2})+", re.MULTILINE)
 
 

@@ -521,12 +521,16 @@ class DocumentTab(QWidget):
 
     async def _search_items(self, loaded: LoadedDocument, *, complete: bool) -> list[Searchable]:
         """What each payload offers to a search, for the shown results (made once per result)."""
-        outcomes = await self.complete_outcomes() if complete else self.outcomes
-        if self._index is not None and self._index[0] is outcomes:
+        shown = self.outcomes  # the view's results: the index is made once for them
+        if self._index is not None and self._index[0] is shown:
             return self._index[1]
+        # Values need every decoded payload, also those the results did not keep (decoded
+        # again here, once); the index keeps only their compressed text.
+        outcomes = await self.complete_outcomes() if complete else shown
         rows = self.model.rows()
         items = await asyncio.to_thread(build_index, loaded.doc, rows, outcomes)
-        self._index = (outcomes, items)
+        if complete:
+            self._index = (shown, items)
         return items
 
     def _context_menu(self, pos: QPoint) -> None:

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from inspector.search import QueryError, Searchable, matching, parse_query, value_text
+from inspector.search import (
+    QueryError,
+    Searchable,
+    matching,
+    parse_query,
+    value_bytes,
+    value_text,
+)
 
 
 def _item(index: int, value: Any, **fields: Any) -> Searchable:
@@ -22,7 +29,8 @@ def _item(index: int, value: Any, **fields: Any) -> Searchable:
     defaults.update(fields)
     return Searchable(
         index=index,
-        value_text=value_text(value),
+        value_bytes=value_bytes(value_text(value), packed=index % 2 == 1),
+        packed=index % 2 == 1,
         load=lambda: json.loads(json.dumps(value)),
         **defaults,
     )

@@ -13,7 +13,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The app alone: its own dependencies (not the test extras) and Qt's runtime libraries.
+APP_STAMP := $(VENV)/.app-installed
+$(APP_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+run: $(APP_STAMP)
+	@bash scripts/system-deps.sh app
 	$(VENV)/bin/payload-inspector gui
 
 test: $(STAMP)

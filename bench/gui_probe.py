@@ -131,7 +131,7 @@ def main() -> None:
         watcher = FirstPaint(shown)
 
     app.installEventFilter(watcher)
-    run_gui(file=None, config=config)
+    run_gui(config=config)
     result["peak_rss_bytes"] = peak_rss_bytes()
     print(json.dumps(result), flush=True)
 

@@ -18,6 +18,9 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--namespace", metavar="NS", help="pick the profile serving NS")
 
 
+STRICT_HELP = "exit 3 when a payload is left in a codec's encoding (always named on stderr)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="payload-inspector",
@@ -27,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
 
     gui = sub.add_parser("gui", help="open the desktop app (the default)")
-    gui.add_argument("file", nargs="?", help="a document to open")
+    gui.add_argument("file", nargs="*", help="documents to open, each in a tab")
     gui.add_argument("--config", metavar="PATH")
 
     dec = sub.add_parser("decode", help="decode a document and print it in the same shape")
@@ -40,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the document even when some payloads fail (left as they were)",
     )
+    dec.add_argument("--strict", action="store_true", help=STRICT_HELP)
 
     srv = sub.add_parser("serve", help="run the codec server")
     srv.add_argument("--config", metavar="PATH")
@@ -60,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("-o", "--output", required=True, metavar="OUT.png")
     _profile_options(shot)
     shot.add_argument("--select", metavar="POINTER", help="JSON pointer of the payload to show")
+    shot.add_argument("--strict", action="store_true", help=STRICT_HELP)
     return parser
 
 

@@ -2,13 +2,15 @@
 
 Offscreen, on throwaway settings, with the shipped samples: the start page, a decoded
 history (saved as an audit screenshot, caption included), the References view with a
-reference card, an error on one payload (a store that lost the blob), and the codec
-server panel running with a few requests in its log.
+reference card, an error on one payload (a store that lost the blob), the codec server
+panel running with a few requests in its log, the Events page with a failure's cause
+chain, search hits inside values, and a history left encoded under the wrong profile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import os
 import shutil
 import sys
@@ -121,9 +123,9 @@ async def error(tmp: Path) -> None:
 
 async def server(config: Path | None) -> None:
     window = _window(config)
-    window.resize(1680, 900)
+    window.resize(1440, 1000)
     window.server_dock.show()
-    window.resizeDocks([window.server_dock], [640], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.server_dock], [330], Qt.Orientation.Vertical)
     window.open_path(HISTORY)
     await settle(window)
     tab = window.current_tab()
@@ -144,9 +146,71 @@ async def server(config: Path | None) -> None:
         response = await http.post(f"{panel.url}/download", data=body)
         await response.read()
     await settle(window)
-    tab.splitter.setSizes([600, 400])  # the list wider than the detail beside the panel
-    await settle(window)
     grab(window, "server.png")
+    await close(window)
+
+
+async def events() -> None:
+    """The Events page: the failed activity's group selected, its failure card beside it."""
+    window = _window(None)
+    window.open_path(HISTORY)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None and tab.history is not None
+    page = tab.inspector_page
+    page.left_tabs.setCurrentIndex(page.events_tab)
+    tab.events.tree.expandAll()
+    failed = next(i for i, g in enumerate(tab.history.groups) if g.status == "failed")
+    last = tab.history.events[tab.history.groups[failed].events[-1]]
+    tab.events.tree.setCurrentIndex(tab.events.model.index_of_payload(last.payloads[0]))
+    tab.events.tree.scrollTo(tab.events.model.index_of_payload(last.payloads[0]))
+    await settle(window)
+    grab(window, "events.png")
+    await close(window)
+
+
+async def search() -> None:
+    """Words found inside gzip-encoded values, the hits marked in the value."""
+    window = _window(SAMPLE_CONFIG)
+    window.open_path(STORED)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.filter_edit.setText("ORDER-4711")
+    await asyncio.sleep(0.3)  # the search waits for a pause in typing
+    await settle(window)
+    tab.next_match()
+    await settle(window)
+    grab(window, "search.png")
+    await close(window)
+
+
+async def left_encoded(tmp: Path) -> None:
+    """The sample encrypted with aes-gcm, opened with a profile that has no key for it."""
+    from inspector.codecs import AesGcmCodec
+    from inspector.documents import parse_document, write_document
+
+    doc = parse_document(HISTORY.read_bytes(), source=HISTORY.name)
+    key = bytes(range(32))
+    codec = AesGcmCodec({"k-2026": key})
+    todo = [i for i, f in enumerate(doc.payloads) if f.location.transform]
+    encoded = await codec.encode([doc.payloads[i].payload for i in todo])
+    document = tmp / "history-encrypted.json"
+    document.write_text(write_document(doc, dict(zip(todo, encoded, strict=True))))
+    config = tmp / "profiles.toml"
+    config.write_text(
+        '[profiles.go]\nnamespaces = ["default"]\n\n'
+        '[profiles.payments]\nnamespaces = ["payments"]\n'
+        'codecs = [{ type = "aes-gcm", keys = { "k-2026" = "env:SHOT_KEY" } }]\n'
+    )
+    os.environ["SHOT_KEY"] = base64.b64encode(key).decode()
+    window = _window(config)
+    window.select_profile("go")
+    window.open_path(document)
+    await settle(window)
+    await settle(window)  # the other profiles are tried after the view
+    window.save_screenshot(OUT / "left-encoded.png")
+    print((OUT / "left-encoded.png").relative_to(ROOT))
     await close(window)
 
 
@@ -166,6 +230,9 @@ async def main() -> None:
             await references()
             await error(Path(tmp))
             await server(None)
+            await events()
+            await search()
+            await left_encoded(Path(tmp))
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

@@ -1,7 +1,8 @@
 """``payload-inspector decode``: a document in, the same document out, every payload transformed.
 
 Exit codes are the commands' own (``ExitCode``): 0 done, 2 bad input/usage/config (one line,
-no traceback), 3 a payload could not be decoded (each named on stderr; stdout only with
+no traceback), 3 a payload could not be decoded, or with --strict was left in a codec's
+encoding (each named on stderr, as a left-encoded payload always is; stdout only with
 --keep-going).
 """
 
@@ -18,6 +19,7 @@ from inspector.commands import ExitCode, UsageError, fail, request_from, view_op
 from inspector.config import load_config
 from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
+from inspector.left_encoded import left_encoded
 from inspector.runtime import build_pipeline
 from inspector.views import transform_document
 
@@ -35,6 +37,7 @@ class DecodeRequest:
     namespace: str | None = None
     readable: bool = False
     keep_going: bool = False
+    strict: bool = False
 
 
 def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
@@ -78,14 +81,22 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
             f"{source}: {where.label} ({where.pointer or '/'}): {outcome.error.describe()}",
             file=err,
         )
-    if failures and not req.keep_going:
+    raw = ((i, found.payload) for i, found in enumerate(doc.payloads))
+    for item in (left := left_encoded(req.view, profile.name, raw, outcomes)):
+        where = doc.payloads[item.index].location
+        print(
+            f"{source}: {where.label} ({where.pointer or '/'}): left encoded: {item.reason}",
+            file=err,
+        )
+    failed = bool(failures) or (req.strict and bool(left))
+    if failed and not req.keep_going:
         return ExitCode.DECODE_FAILED
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     render = render_readable if req.readable else write_document
     out.write(render(doc, replacements))
     out.write("\n")
     out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
-    return ExitCode.DECODE_FAILED if failures else ExitCode.OK
+    return ExitCode.DECODE_FAILED if failed else ExitCode.OK
 
 
 def main(args: argparse.Namespace) -> int:

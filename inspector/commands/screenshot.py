@@ -1,9 +1,9 @@
 """``payload-inspector screenshot FILE -o OUT.png``: the app's view of FILE, rendered headless.
 
 The same window, view and pipeline as the app, offscreen; the PNG carries the audit
-caption. Exit codes are the commands' ``ExitCode``: 2 for bad input, usage or config (one line on
-stderr), 3 when payloads failed in the view (named on stderr; the PNG is still written,
-showing the errors), 0 otherwise.
+caption. Exit codes are the commands' ``ExitCode``: 2 for bad input, usage or config (one line
+on stderr), 3 when payloads failed in the view or, with --strict, were left in a codec's
+encoding (named on stderr either way; the PNG is still written, showing them), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class ScreenshotRequest:
     profile: str | None = None
     namespace: str | None = None
     select: str | None = None
+    strict: bool = False
 
 
 def main(args: argparse.Namespace) -> int:
@@ -70,22 +71,12 @@ def run_screenshot(req: ScreenshotRequest) -> int:
                 f"(the first is at {pointers[0] or '/'!r})"
             )
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless unless told
-        return _render(
-            loaded, req.view, out, req.config, req.profile, req.namespace, req.select or pointers[0]
-        )
+        return _render(loaded, req, out, req.select or pointers[0])
     except InspectorError as e:
         return fail(PROG, str(e))
 
 
-def _render(
-    loaded: LoadedDocument,
-    view: str,
-    out: Path,
-    config: str | None,
-    profile: str | None,
-    namespace: str | None,
-    pointer: str,
-) -> int:
+def _render(loaded: LoadedDocument, req: ScreenshotRequest, out: Path, pointer: str) -> int:
     # The window stack is imported only once the inputs are known to be good.
     import qasync
 
@@ -99,13 +90,13 @@ def _render(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = MainThreadCollector()
-    window = MainWindow(config_path=config, settings=AppSettings.ephemeral())
+    window = MainWindow(config_path=req.config, settings=AppSettings.ephemeral())
     window.resize(*WINDOW_SIZE)
 
     async def main() -> int:
-        window.session.select_exact(profile=profile, namespace=namespace)
+        window.session.select_exact(profile=req.profile, namespace=req.namespace)
         window._refresh_profiles()
-        window.set_view(view)
+        window.set_view(req.view)
         window.show()
         tab = window.open_loaded(loaded)
         await window.runner.wait_idle(timeout=300)
@@ -120,7 +111,12 @@ def _render(
             where = tab.loaded.doc.payloads[i].location if tab.loaded else None
             label = f"{where.label} ({where.pointer or '/'})" if where else str(i)
             print(f"{PROG}: {label}: {outcome.error.describe()}", file=sys.stderr)
-        return ExitCode.DECODE_FAILED if failures else ExitCode.OK
+        left = tab.left_encoded_rows()
+        for row in left:
+            named = f"{row.label} ({row.pointer or '/'})"
+            print(f"{PROG}: {named}: left encoded: {row.left_reason}", file=sys.stderr)
+        failed = bool(failures) or (req.strict and bool(left))
+        return ExitCode.DECODE_FAILED if failed else ExitCode.OK
 
     try:
         code: int = loop.run_until_complete(main())

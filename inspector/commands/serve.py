@@ -68,7 +68,8 @@ async def _serve(server: CodecServer, config_path: str | None = None) -> int:
     try:
         await server.start()
     except ServerStartError as e:
-        return fail(PROG, str(e))
+        fix = ": stop the other server or choose another port with --port (0 picks a free one)"
+        return fail(PROG, f"{e}{fix if e.port_in_use else ''}")
     try:
         # Handlers first: a script may signal as soon as it reads the "listening" line.
         stop, reload = asyncio.Event(), asyncio.Event()

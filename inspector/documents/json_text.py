@@ -13,7 +13,7 @@ import math
 import sys
 from typing import Any
 
-from inspector.documents.model import DocumentError
+from inspector.documents.model import DocumentError, NotTextError
 
 
 class _ConstantError(ValueError):
@@ -46,13 +46,51 @@ def strict_value(text: str) -> Any:
     return json.loads(text, parse_constant=reject_constant)
 
 
+# File signatures of what users open by mistake, and what to say about each.
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip-compressed data; decompress it first (gunzip)"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed data; decompress it first (unzstd)"),
+    (b"\x7fELF", "a program"),
+)
+_SNIFF = 8192  # how much of the start is looked at for NUL bytes
+
+
+def binary_kind(raw: bytes) -> str | None:
+    """What ``raw`` is when it is clearly not text (a signature, or NUL bytes in UTF-8)."""
+    for signature, kind in _SIGNATURES:
+        if raw.startswith(signature):
+            return kind
+    if json.detect_encoding(raw[:4]) == "utf-8" and b"\x00" in raw[:_SNIFF]:
+        return "binary data"
+    return None
+
+
+def _not_text(source: str, kind: str) -> NotTextError:
+    return NotTextError(
+        f"{source}: not a text document ({kind}): open a JSON document of payloads "
+        "or a workflow history export",
+        source=source,
+    )
+
+
 def decode_text(data: bytes | str, source: str) -> str:
     """Bytes to text: UTF-8 (BOM tolerated) or the UTF-16/32 that JSON allows."""
     if isinstance(data, str):
+        if "\x00" in data[:_SNIFF]:  # JSON text never holds a NUL: this was binary
+            raise _not_text(source, "binary data")
         return data[1:] if data.startswith("\ufeff") else data
     raw = bytes(data)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    kind = binary_kind(raw)
+    if kind is not None:
+        raise _not_text(source, kind)
     encoding = json.detect_encoding(raw)
     try:
         return raw.decode(encoding)

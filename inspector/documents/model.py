@@ -59,6 +59,8 @@ class Document:
 class DocumentError(InspectorError, ValueError):
     """Bad input; the message names the source and where (line:column or JSON pointer)."""
 
+    binary = False  # True for NotTextError: nothing of it is worth showing as text
+
     def __init__(
         self,
         message: str,
@@ -73,6 +75,13 @@ class DocumentError(InspectorError, ValueError):
         self.pointer = pointer
         self.line = line
         self.column = column
+
+
+class NotTextError(DocumentError):
+    """The input is not text at all (an image, an archive): said in one line, never shown
+    as mojibake in an editor."""
+
+    binary = True
 
 
 def error_at(source: str, pointer: str, reason: str) -> DocumentError:

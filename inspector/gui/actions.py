@@ -107,7 +107,9 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
     ActionSpec(
         "copy_path", EDIT, "Copy &path", "Ctrl+Alt+C", "copy_path", on_tab=True, needs=DOCUMENT
     ),
-    ActionSpec("find", EDIT, "&Filter payloads", "Ctrl+F", "focus_filter", on_tab=True),
+    ActionSpec("find", EDIT, "&Search payloads", "Ctrl+F", "focus_filter", on_tab=True),
+    ActionSpec("find_next", EDIT, "Next &match", "F3", "next_match", on_tab=True),
+    ActionSpec("find_previous", EDIT, "Pre&vious match", "Shift+F3", "previous_match", on_tab=True),
     *VIEW_ACTIONS,
     ActionSpec(
         "download", VIEW, "&Download selected reference", "Ctrl+D", "download_selected",

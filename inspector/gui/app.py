@@ -59,8 +59,8 @@ def quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) 
         print(message, file=sys.stderr)
 
 
-def run_gui(file: str | None = None, config: str | None = None) -> int:
-    """``payload-inspector gui [FILE] [--config P]``: runs until the window closes."""
+def run_gui(files: Sequence[str] = (), config: str | None = None) -> int:
+    """``payload-inspector gui [FILE...] [--config P]``: runs until the window closes."""
     # Ctrl+C in the terminal closes the window like the close button does. The handler comes
     # first, and ``closed`` is connected before the window can close, so a Ctrl+C during
     # start-up is neither lost nor missed; the ticker gives Python a moment now and then to
@@ -84,8 +84,7 @@ def run_gui(file: str | None = None, config: str | None = None) -> int:
     window = MainWindow(config_path=config)
     window.closed.connect(closed.set)
     window.show()
-    if file:
-        window.open_path(Path(file))
+    window.open_paths([Path(f) for f in files])
     if interrupted:
         window.close()
     ticker = QTimer()

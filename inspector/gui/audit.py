@@ -34,13 +34,17 @@ class AuditCaption:
     location: str
     time_utc: str
     app: str = f"{APP_NAME} {__version__}"
+    left_encoded: str = ""  # "2 payloads left encoded: no codec of profile 'x' decodes …"
 
     def lines(self) -> list[str]:
-        return [
+        lines = [
             f"{self.app}  ·  view: {self.view}  ·  profile: {self.profile}  ·  {self.time_utc}",
             f"source: {self.source}  ·  sha256: {self.sha256}",
             f"payload: {self.location}",
         ]
+        if self.left_encoded:
+            lines.append(f"warning: {self.left_encoded}")
+        return lines
 
     def text(self) -> str:
         return "\n".join(self.lines())

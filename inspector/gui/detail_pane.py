@@ -8,9 +8,10 @@ cut until "Show all", so selecting a 50 MiB payload never freezes the window.
 from __future__ import annotations
 
 import asyncio
+import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -41,6 +43,8 @@ from inspector.references import (
 from inspector.views import VIEWS, View
 
 from .code_view import CodeView, monospace_font
+from .elided_label import ElidedLabel
+from .failure_card import FailureCard, ShownFailure
 from .payload_model import PayloadRow
 from .payload_view import (
     FOLD_BYTES,
@@ -203,6 +207,51 @@ class ErrorBanner(QFrame):
         return f"{self.stage.text()} | {self.component.text()} | {self.cause.text()}"
 
 
+class CardArea(QScrollArea):
+    """The error and reference cards, scrolled when the pane is short: wrapped keys and
+    causes grow tall at narrow widths, and without this they raised the window's minimum
+    height until the window grew by itself."""
+
+    def __init__(self, *cards: QWidget) -> None:
+        super().__init__()
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        for card in cards:
+            column.addWidget(card)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._hinted = -1  # the content height the layout was last told about
+        inner.installEventFilter(self)
+
+    def sizeHint(self) -> QSize:
+        inner = self.widget()
+        return QSize(super().sizeHint().width(), inner.sizeHint().height() if inner else 0)
+
+    def minimumSizeHint(self) -> QSize:
+        inner = self.widget()
+        wanted = inner.sizeHint().height() if inner else 0
+        return QSize(0, min(wanted, self.fontMetrics().height() * 4))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest and watched is self.widget():
+            # A card appeared, vanished or re-wrapped. Told later, and only of a new height:
+            # telling the layout at once resizes the content, which asks again, forever.
+            QTimer.singleShot(0, self._content_changed)
+        return super().eventFilter(watched, event)
+
+    def _content_changed(self) -> None:
+        inner = self.widget()
+        height = inner.sizeHint().height() if inner is not None else 0
+        if height != self._hinted:
+            self._hinted = height
+            self.updateGeometry()
+
+
 class DetailPane(QWidget):
     """The right-hand side of a document tab."""
 
@@ -233,7 +282,7 @@ class DetailPane(QWidget):
         self.title.setFont(font)
         self.title.setWordWrap(True)
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.pointer = QLabel()
+        self.pointer = ElidedLabel()
         self.pointer.setFont(monospace_font())
         self.pointer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel()
@@ -251,19 +300,22 @@ class DetailPane(QWidget):
 
         self.error_banner = ErrorBanner()
         self.error_banner.hide()
-        layout.addWidget(self.error_banner)
         self.card = ReferenceCard()
         self.card.hide()
-        layout.addWidget(self.card)
         self.card.download_requested.connect(self._download_clicked)
         self.card.cancel_requested.connect(self._cancel_clicked)
         self.showing = QLabel()
         self.showing.setObjectName("showingLabel")
-        layout.addWidget(self.showing)
+        self.showing.setWordWrap(True)
+        self.failure_card = FailureCard()
+        self.failure_card.hide()
+        layout.addWidget(CardArea(self.failure_card, self.error_banner, self.card, self.showing))
+        self.event_shown: tuple[str, str] | None = None  # an event's pointer and JSON text
+        self.highlight_words: list[str] = []  # the search's words, marked in the value
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.value_view = CodeView()
+        self.value_view = CodeView(tools=True)
         self.tree_view = JsonTreeView()
         self.hex_view = CodeView()
         self.metadata_table = QTableWidget(0, 2)
@@ -286,9 +338,11 @@ class DetailPane(QWidget):
     def clear(self, message: str = "Select a payload in the list.") -> None:
         self._runner.cancel(self._key)
         self.entry = None
+        self.event_shown = None
         self.rendered = None
+        self.failure_card.hide()
         self.title.setText("No payload selected")
-        self.pointer.setText("")
+        self.pointer.set_full_text("")
         self.summary.setText(message)
         self.error_banner.hide()
         self.card.hide()
@@ -307,9 +361,10 @@ class DetailPane(QWidget):
         if not same:
             self._unfolded = self._show_all = self._hex_all = False
         self.entry = entry
+        self.event_shown = None
         row = entry.row
         self.title.setText(row.label or row.field)
-        self.pointer.setText(row.pointer or "/")
+        self.pointer.set_full_text(row.pointer or "/")
         self.pointer.setToolTip(f"{row.pointer or '/'}\nJSON pointer of this payload (Copy path)")
         self.copy_value_button.setEnabled(True)
         self.copy_path_button.setEnabled(True)
@@ -317,14 +372,46 @@ class DetailPane(QWidget):
         self._show_card(entry)
         self._render(entry)
 
+    def show_event(self, title: str, pointer: str, text: str, summary: str) -> None:
+        """An event itself (what is not a payload): its JSON as the history has it."""
+        self._runner.cancel(self._key)
+        self.entry, self.rendered = None, None
+        self.event_shown = (pointer, text)
+        self.title.setText(title)
+        self.pointer.set_full_text(pointer)
+        self.pointer.setToolTip(f"{pointer}\nJSON pointer of this event (Copy path)")
+        self.summary.setText(summary)
+        self.error_banner.hide()
+        self.card.hide()
+        self.showing.setText("Showing: the event as the history has it; its payloads are its rows")
+        self.showing.show()
+        self.copy_value_button.setEnabled(True)
+        self.copy_path_button.setEnabled(True)
+        self.value_view.set_text(text, json=True)
+        self.tree_view.clear_message("Select one of the event's payloads to see its tree.")
+        self.hex_view.set_text("")
+        self.metadata_table.setRowCount(0)
+        self.proto_view.set_text(text, json=True)
+
+    def set_highlights(self, words: list[str]) -> None:
+        """Mark a search's words in the shown value (and in every value shown after)."""
+        self.highlight_words = words
+        self.value_view.highlight(words)
+
+    def show_failure(self, chain: list[ShownFailure]) -> None:
+        """The failure of the shown payload's (or event's) event; an empty chain hides it."""
+        self.failure_card.show_failure(chain)
+
     def current_value_text(self) -> str:
         """The whole value as text (not the folded or cut display)."""
         if self.entry is None:
-            return ""
+            return self.event_shown[1] if self.event_shown is not None else ""
         return value_text(read_value(self.entry.displayed))
 
     def current_pointer(self) -> str:
-        return self.entry.row.pointer if self.entry is not None else ""
+        if self.entry is None:
+            return self.event_shown[0] if self.event_shown is not None else ""
+        return self.entry.row.pointer
 
     # -- parts -------------------------------------------------------------------------
     def _show_header(self, entry: DetailEntry) -> None:
@@ -347,7 +434,13 @@ class DetailPane(QWidget):
             self.error_banner.show_error(entry.download.error, "The download failed")
         else:
             self.error_banner.hide()
-        if entry.download is not None and entry.download.payload is not None:
+        if entry.row.left_reason and entry.error is None:
+            reason = html.escape(entry.row.left_reason)
+            self.showing.setText(
+                f"<span style='color:#b45309'><b>Left encoded</b>: {reason} — the view did not "
+                "decode it; the value below is still in that encoding.</span>"
+            )
+        elif entry.download is not None and entry.download.payload is not None:
             self.showing.setText("Showing: the content downloaded for this reference")
         elif entry.error is not None:
             self.showing.setText("Showing: the payload as the document has it")
@@ -413,6 +506,7 @@ class DetailPane(QWidget):
             on_unfold=self._unfold if r.can_unfold else None,
             on_show_all=self._show_everything if r.can_show_all else None,
         )
+        self.value_view.highlight(self.highlight_words)
         if r.value.is_json:
             self.tree_view.set_value(r.value.value)
         else:

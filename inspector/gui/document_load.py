@@ -30,15 +30,20 @@ Read = Callable[[], Awaitable[bytes]]
 
 
 async def build_rows_in_thread(
-    doc: Document, outcomes: Mapping[int, Outcome] | None
+    doc: Document,
+    outcomes: Mapping[int, Outcome] | None,
+    view: str = "raw",
+    profile: str = "",
 ) -> list[PayloadRow]:
     """``build_rows`` off the GUI thread, with collection paused for a big document."""
-    return await asyncio.to_thread(_rows_paused, doc, outcomes)
+    return await asyncio.to_thread(_rows_paused, doc, outcomes, view, profile)
 
 
-def _rows_paused(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[PayloadRow]:
+def _rows_paused(
+    doc: Document, outcomes: Mapping[int, Outcome] | None, view: str, profile: str
+) -> list[PayloadRow]:
     with collector.paused(len(doc.payloads) >= BIG_PAYLOAD_COUNT):
-        return build_rows(doc, outcomes)
+        return build_rows(doc, outcomes, view=view, profile=profile)
 
 
 def bytes_in_hand(data: bytes) -> Read:
@@ -98,7 +103,7 @@ class LoadingPage(QWidget):
                 return
             except BadDocument as e:
                 text = keep_text
-                if text is None and e.data is not None:
+                if text is None and e.data is not None and not e.error.binary:
                     text = e.data.decode("utf-8", "replace")
                 self.failed.emit(e.error, text)
                 return

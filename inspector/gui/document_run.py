@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from inspector.config import ConfigError
-from inspector.documents import Document, FoundPayload, write_document
+from inspector.documents import Document, FoundPayload, render_readable, write_document
 from inspector.outcomes import Outcome
 from inspector.pipeline import Pipeline
 from inspector.views import transform_document
@@ -115,12 +115,16 @@ async def decode_one(doc: Document, index: int, pipeline: Pipeline, view: str) -
     return result.get(0)
 
 
-def export_text(doc: Document, outcomes: Mapping[int, Outcome]) -> tuple[str, int]:
-    """The whole document with the outcomes' payloads, shape kept; and how many failed
-    (those are left as they were)."""
+def export_text(
+    doc: Document, outcomes: Mapping[int, Outcome], *, readable: bool = False
+) -> tuple[str, int]:
+    """The whole document with the outcomes' payloads, shape kept (``readable``: rendered
+    for people, as ``decode --readable`` prints it); and how many failed (those are left
+    as they were)."""
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     failed = sum(1 for o in outcomes.values() if o.error is not None)
-    return write_document(doc, replacements), failed
+    render = render_readable if readable else write_document
+    return render(doc, replacements), failed
 
 
 class DocumentRun:

@@ -10,8 +10,10 @@ Qt); this module schedules those runs on the session's pipeline, where a newer r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import html
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
@@ -19,9 +21,12 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 from temporalio.api.common.v1 import Payload
 
 from inspector.config import ConfigError
-from inspector.documents import DocumentError, read_value
+from inspector.documents import DocumentError, DocumentKind, read_value
+from inspector.documents.events import History, read_history
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
+from inspector.profile_guess import profile_that_decodes
 from inspector.references import is_reference
+from inspector.search import QueryError, Searchable, matching, parse_query
 from inspector.views import View
 
 from . import collector
@@ -34,11 +39,13 @@ from .document_run import (
     pipeline_for,
     run_document_view,
 )
+from .event_detail import EventShown, decoded_value, event_shown, failure_beside, group_shown
 from .inspector_page import InspectorPage
 from .loading import LoadedDocument, read_file
-from .payload_model import PayloadRow, build_rows
+from .payload_model import Badge, PayloadRow, build_rows
 from .payload_view import human_size, value_text
 from .results import ViewResults
+from .search_index import build_index
 from .session import PipelineSession
 from .source_editor import SourceEditor
 from .tasks import Progress, TaskRunner
@@ -48,6 +55,7 @@ class DocumentTab(QWidget):
     """Editor (when the text is bad), loading, or the inspector for one document."""
 
     title_changed = Signal(str)
+    use_profile = Signal(str)  # the user took the profile the tab found would decode it
     status_changed = Signal()  # loaded, results updated, selection changed
     opened_file = Signal(str)  # a file parsed fine: remember it as recent
 
@@ -97,6 +105,15 @@ class DocumentTab(QWidget):
         )
         self.detail.copy_value_button.clicked.connect(self.copy_value)
         self.detail.copy_path_button.clicked.connect(self.copy_path)
+        self.history: History | None = None
+        self.match_count: int | None = None  # the current search's, for the tab's title
+        self._index: tuple[object, list[Searchable]] | None = None  # (results, items)
+        page.search_requested.connect(self.search)
+        self.notice.linkActivated.connect(self._notice_link)
+        self.events = page.events
+        self.events.payload_selected.connect(self.select_row)
+        self.events.event_selected.connect(self._show_event)
+        self.events.group_selected.connect(self._show_group)
 
     @property
     def outcomes(self) -> Mapping[int, Outcome] | None:
@@ -140,7 +157,10 @@ class DocumentTab(QWidget):
 
     def _show_problem(self, error: DocumentError | str, text: str | None) -> None:
         """Back to the editor with the text kept and the error at its place."""
-        if text is not None:
+        if isinstance(error, DocumentError) and error.binary:
+            self.editor.set_text("")
+            self.editor.hint.setText("Open a JSON document, or paste one here.")
+        elif text is not None:
             self.editor.set_text(text)
             self.editor.hint.setText("Fix the text and inspect it again.")
         elif isinstance(error, DocumentError):
@@ -161,6 +181,7 @@ class DocumentTab(QWidget):
         self.stack.setCurrentWidget(self.inspector_page)
         self.table.fit_columns(rows)
         QTimer.singleShot(0, self.inspector_page.split_evenly)  # once it has its real size
+        self._read_events(loaded)
         self.title_changed.emit(self.name)
         if self.path is not None:
             self.opened_file.emit(str(self.path))
@@ -190,6 +211,8 @@ class DocumentTab(QWidget):
         if loaded is None:
             return
         view, generation = self.view, self.session.generation
+        profile = self.session.profile
+        profile_name = profile.name if profile is not None else ""
         self.run.start(generation)
         try:
             pipeline = pipeline_for(view, self.session)
@@ -208,7 +231,7 @@ class DocumentTab(QWidget):
                 outcomes = await run_document_view(
                     loaded.doc, pipeline, view, progress, into=ViewResults()
                 )
-            rows = await build_rows_in_thread(loaded.doc, outcomes)
+            rows = await build_rows_in_thread(loaded.doc, outcomes, view, profile_name)
             if self.loaded is loaded:
                 self.run.finish(view, generation, outcomes)
                 self.inspector_page.show_rows(rows)
@@ -217,20 +240,69 @@ class DocumentTab(QWidget):
         label = f"{View(view).label} · {loaded.name}"
         self.runner.start(f"{self.key}:view", label, work)
 
+    def left_encoded_rows(self) -> list[PayloadRow]:
+        return [r for r in self.model.rows() if r.badge is Badge.LEFT_ENCODED]
+
+    def left_encoded_summary(self) -> str:
+        """One line for the caption and the notice; "" when nothing was left encoded."""
+        left = self.left_encoded_rows()
+        if not left:
+            return ""
+        word = "payload" if len(left) == 1 else "payloads"
+        reasons = sorted({r.left_reason or "" for r in left})
+        return f"{len(left)} {word} left encoded: {'; '.join(reasons)}"
+
     def _after_results(self) -> None:
         failed = self.run.failed()
+        left = self.left_encoded_summary()
         if failed:
             word = "payload" if len(failed) == 1 else "payloads"
             self.inspector_page.show_notice(
                 f"{len(failed)} {word} could not be shown in this view (marked “error”; the "
-                "rest is fine). Type “error” in the filter to list them.",
+                "rest is fine). Type “error” in the search to list them.",
+                error=True,
+            )
+        elif left:
+            self.inspector_page.show_notice(
+                f"{left} (marked “left encoded”: the view did not decode them). "
+                "Type “status:left” in the search to list them.",
                 error=True,
             )
         else:
             self.notice.hide()
+        if failed or left:
+            self._guess_profile(failed)
+        self._index = None  # new results: a search looks at them
+        if self.filter_edit.text().strip():
+            self.search(self.filter_edit.text())
         self.inspector_page.update_count()
         self._refresh_detail()
         self.status_changed.emit()
+
+    def _guess_profile(self, failed: Sequence[int]) -> None:
+        """Try the config's other profiles on what this one could not read; offer the first
+        that reads it (as a link in the notice)."""
+        loaded, profile = self.loaded, self.session.profile
+        if loaded is None or profile is None:
+            return
+        indexes = [r.index for r in self.left_encoded_rows()] + list(failed)
+        payloads = [loaded.doc.payloads[i].payload for i in indexes]
+        view, notice = self.view, self.notice.text()
+
+        async def work(progress: Progress) -> None:
+            found = await profile_that_decodes(self.session.config, profile.name, payloads, view)
+            if found is not None and self.loaded is loaded and self.notice.text() == notice:
+                self.inspector_page.show_notice(
+                    f"{html.escape(notice)} Profile ‘{html.escape(found)}’ decodes them: "
+                    f"<a href='profile:{html.escape(found)}'>use it</a>.",
+                    error=True,
+                )
+
+        self.runner.start(f"{self.key}:guess", "Trying the other profiles", work)
+
+    def _notice_link(self, href: str) -> None:
+        if href.startswith("profile:"):
+            self.use_profile.emit(href.removeprefix("profile:"))
 
     async def complete_outcomes(self) -> Mapping[int, Outcome]:
         """Every outcome of the current view (run again if the results did not keep all)."""
@@ -259,6 +331,47 @@ class DocumentTab(QWidget):
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         self._refresh_detail()
+        index = self.selected_index()
+        if index is not None:
+            self.events.show_payload(index)
+        self.status_changed.emit()
+
+    # -- events ------------------------------------------------------------------------
+    def _read_events(self, loaded: LoadedDocument) -> None:
+        """Group a history's events off the GUI thread; other documents have no Events."""
+        self.history = None
+        self.events.model.set_history(None, ())
+        page = self.inspector_page
+        page.left_tabs.setTabVisible(page.events_tab, False)
+        if loaded.doc.kind is not DocumentKind.HISTORY:
+            return
+
+        async def work(progress: Progress) -> None:
+            history = await asyncio.to_thread(read_history, loaded.doc)
+            if self.loaded is loaded and history is not None:
+                self.history = history
+                self.events.model.set_history(history, self.model.rows())
+                self.events.refresh_count()
+                page.left_tabs.setTabVisible(page.events_tab, True)
+                self._refresh_detail()
+
+        self.runner.start(f"{self.key}:events", f"Reading the events of {loaded.name}", work)
+
+    def _lookup(self) -> Callable[[str], Any]:
+        assert self.loaded is not None
+        return decoded_value(self.loaded.doc, self.outcomes)
+
+    def _show_event(self, position: int) -> None:
+        if self.loaded is not None and self.history is not None:
+            self._show_shown(event_shown(self.loaded.doc, self.history, position, self._lookup()))
+
+    def _show_group(self, group: int) -> None:
+        if self.loaded is not None and self.history is not None:
+            self._show_shown(group_shown(self.loaded.doc, self.history, group, self._lookup()))
+
+    def _show_shown(self, shown: EventShown) -> None:
+        self.detail.show_event(shown.title, shown.pointer, shown.text, shown.summary)
+        self.detail.show_failure(shown.failure)
         self.status_changed.emit()
 
     def dispose(self) -> None:
@@ -276,6 +389,7 @@ class DocumentTab(QWidget):
         entry = self.detail_entry(index)
         if entry is not None:
             self.detail.show_entry(entry)
+            self.detail.show_failure(failure_beside(self.history, index, self._lookup()))
 
     def detail_entry(self, index: int) -> DetailEntry | None:
         if self.loaded is None:
@@ -371,7 +485,53 @@ class DocumentTab(QWidget):
 
     def focus_filter(self) -> None:
         if self.stack.currentWidget() is self.inspector_page:
+            self.inspector_page.left_tabs.setCurrentIndex(0)
             self.inspector_page.focus_filter()
+
+    def next_match(self) -> None:
+        self.inspector_page.next_match(1)
+
+    def previous_match(self) -> None:
+        self.inspector_page.next_match(-1)
+
+    # -- search ------------------------------------------------------------------------
+    def search(self, text: str) -> None:
+        """Find the payloads ``text`` asks for, off the GUI thread; a newer search cancels
+        this one (the runner keeps one task per key)."""
+        page, loaded = self.inspector_page, self.loaded
+        if not text.strip() or loaded is None:
+            self.runner.cancel(f"{self.key}:search")
+            page.show_matches(None)
+            self.detail.set_highlights([])
+            return
+        try:
+            query = parse_query(text)
+        except QueryError as e:
+            page.show_matches(None, problem=str(e))
+            return
+
+        async def work(progress: Progress) -> None:
+            items = await self._search_items(loaded, complete=query.needs_values)
+            found = await asyncio.to_thread(matching, query, items)
+            if self.loaded is loaded and self.filter_edit.text() == text:
+                page.show_matches(found)
+                self.detail.set_highlights(query.words)
+
+        self.runner.start(f"{self.key}:search", "Searching values", work)
+
+    async def _search_items(self, loaded: LoadedDocument, *, complete: bool) -> list[Searchable]:
+        """What each payload offers to a search, for the shown results (made once per result)."""
+        shown = self.outcomes  # the view's results: the index is made once for them
+        if self._index is not None and self._index[0] is shown:
+            return self._index[1]
+        # Values need every decoded payload, also those the results did not keep (decoded
+        # again here, once); the index keeps only their compressed text.
+        outcomes = await self.complete_outcomes() if complete else shown
+        rows = self.model.rows()
+        items = await asyncio.to_thread(build_index, loaded.doc, rows, outcomes)
+        if complete:
+            self._index = (shown, items)
+        return items
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.selected_index()

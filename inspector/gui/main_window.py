@@ -62,6 +62,8 @@ class MainWindow(QMainWindow):
         self.view = self.settings.last_view()
         self._tab_ids = itertools.count(1)
         self._paste_ids = itertools.count(1)
+        self._all_tabs = False  # one search over every open document
+        self._spreading = False  # a search text being copied to the other tabs
         self._closing = False
         self.setWindowTitle("Payload Inspector")
         self.setWindowIcon(app_icon())
@@ -87,7 +89,10 @@ class MainWindow(QMainWindow):
         self.server_dock.setAllowedAreas(
             Qt.DockWidgetArea.RightDockWidgetArea | Qt.DockWidgetArea.BottomDockWidgetArea
         )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.server_dock)
+        # Below the documents by default: beside them it took the width the table needs.
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.server_dock)
+        self.server_dock.dockLocationChanged.connect(self._server_dock_moved)
+        self.server_dock.topLevelChanged.connect(lambda _floating: self._server_dock_moved())
         self.server_dock.hide()
 
         self.profile_picker = ProfilePicker(self.session, self)
@@ -137,6 +142,13 @@ class MainWindow(QMainWindow):
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         tab.status_changed.connect(self._update_actions)
         tab.opened_file.connect(self._remember_file)
+        tab.use_profile.connect(self.select_profile)
+        page = tab.inspector_page
+        page.filter_edit.textChanged.connect(lambda text, t=tab: self._search_everywhere(t, text))
+        page.all_tabs.toggled.connect(lambda on, t=tab: self._search_all_tabs(t, on))
+        page.matches_changed.connect(lambda n, t=tab: self._show_match_count(t, n))
+        if self._all_tabs:
+            page.all_tabs.setChecked(True)
         index = self.tabs.addTab(tab, name)
         self.tabs.setTabToolTip(index, name)
         self.tabs.setCurrentIndex(index)
@@ -153,6 +165,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: Path) -> DocumentTab:
         """Open a file in a new tab (parsed in the background)."""
         path = path.expanduser()
+        self._use_sample_config(path)
         for i in range(self.tabs.count()):
             tab = self.tabs.widget(i)
             if isinstance(tab, DocumentTab) and tab.path == path and tab.loaded is not None:
@@ -179,17 +192,38 @@ class MainWindow(QMainWindow):
         tab.show_loaded(loaded, build_rows(loaded.doc, None))
         return tab
 
+    def _server_dock_moved(self, _area: object = None) -> None:
+        """The panel stacks its columns when docked beside the documents or floating."""
+        area = self.dockWidgetArea(self.server_dock)
+        beside = area in (
+            Qt.DockWidgetArea.LeftDockWidgetArea,
+            Qt.DockWidgetArea.RightDockWidgetArea,
+        )
+        self.server_panel.set_vertical(beside or self.server_dock.isFloating())
+
     def open_sample(self, sample: Sample) -> DocumentTab:
-        """Open a shipped sample; one that needs its own store switches to its config."""
-        if sample.config is not None and self.session.state.config.source != sample.config:
-            self.session.reload_config(sample.config)
-            self._refresh_profiles()
-            self.statusBar().showMessage(
-                f"Using the samples' config ({sample.config.name}): its store holds this "
-                "sample's blobs. Settings → Profiles shows it.",
-                10_000,
-            )
+        """Open a shipped sample (with its config, as ``open_path`` does for any sample)."""
         return self.open_path(sample.path)
+
+    def _use_sample_config(self, path: Path) -> None:
+        """A shipped sample that needs its own store switches to its config, however it is
+        opened (Open sample, the file dialog, a drop or the command line)."""
+        try:
+            resolved = path.resolve()
+        except OSError:
+            return
+        sample = next((s for s in self.start_page.samples if s.path == resolved), None)
+        if sample is None or sample.config is None:
+            return
+        if self.session.state.config.source == sample.config:
+            return
+        self.session.reload_config(sample.config)
+        self._refresh_profiles()
+        self.statusBar().showMessage(
+            f"Using the samples' config ({sample.config.name}): its store holds this "
+            "sample's blobs. Settings → Profiles shows it.",
+            10_000,
+        )
 
     def open_dialog(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
@@ -238,9 +272,38 @@ class MainWindow(QMainWindow):
             t for i in range(self.tabs.count()) if isinstance(t := self.tabs.widget(i), DocumentTab)
         ]
 
+    # -- one search over every tab ------------------------------------------------------
+    def _search_all_tabs(self, source: DocumentTab, on: bool) -> None:
+        """ "All tabs" is one setting of the window: every tab's box follows, and the search
+        box's text goes to every tab."""
+        self._all_tabs = on
+        for tab in self.documents():
+            tab.inspector_page.all_tabs.blockSignals(True)
+            tab.inspector_page.all_tabs.setChecked(on)
+            tab.inspector_page.all_tabs.blockSignals(False)
+        self._search_everywhere(source, source.filter_edit.text())
+
+    def _search_everywhere(self, source: DocumentTab, text: str) -> None:
+        if not self._all_tabs or self._spreading:
+            return
+        self._spreading = True
+        try:
+            for tab in self.documents():
+                if tab is not source and tab.filter_edit.text() != text:
+                    tab.filter_edit.setText(text)
+        finally:
+            self._spreading = False
+
+    def _show_match_count(self, tab: DocumentTab, count: int | None) -> None:
+        tab.match_count = count
+        self._retitle(tab, tab.name)
+
     def _retitle(self, tab: DocumentTab, title: str) -> None:
         index = self.tabs.indexOf(tab)
         if index >= 0:
+            count = tab.match_count
+            if count is not None and not title.startswith("⚠"):
+                title = f"{title} · {count:,} {'match' if count == 1 else 'matches'}"
             self.tabs.setTabText(index, title)
             self.tabs.setTabToolTip(index, str(tab.path or title))
         self._update_actions()
@@ -286,7 +349,7 @@ class MainWindow(QMainWindow):
     def _session_changed(self) -> None:
         for each in self.documents():
             self.runner.cancel(f"{each.key}:view")
-        self.settings.set_last_profile(self.session.choice)
+        self.settings.set_last_profile(self.session.choice, self._config_key())
         self.profile_picker.refresh_info()
         tab = self.current_tab()
         if tab is not None:
@@ -318,9 +381,10 @@ class MainWindow(QMainWindow):
     def export_dialog(self) -> None:
         saving.export_dialog(self)
 
-    def export(self, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
-        """Write the document in the current view, same shape, atomically."""
-        return saving.export(self, tab, path)
+    def export(self, tab: DocumentTab, path: Path, *, readable: bool = False) -> asyncio.Task[None]:
+        """Write the document in the current view, same shape, atomically (``readable``:
+        values for people, as ``decode --readable``)."""
+        return saving.export(self, tab, path, readable=readable)
 
     def audit_caption(self) -> AuditCaption:
         return saving.audit_caption(self)
@@ -380,9 +444,15 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state()
         if state is not None:
             self.restoreState(state)
-        last = self.settings.last_profile()
+            self._server_dock_moved()
+        last = self.settings.last_profile(self._config_key())
         if last:
             self.session.select(last)
+
+    def _config_key(self) -> str:
+        """Which config file the remembered profile belongs to ("" for the embedded one)."""
+        source = self.session.config.source
+        return str(source) if source else ""
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:

@@ -25,6 +25,8 @@ from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from inspector.documents import Document
+from inspector.left_encoded import left_in
+from inspector.left_encoded import reason as left_reason
 from inspector.outcomes import Outcome
 from inspector.references import is_reference, stored_size
 
@@ -44,6 +46,7 @@ class Badge(enum.Enum):
 
     INLINE = "inline"
     REFERENCE = "reference"
+    LEFT_ENCODED = "left encoded"  # a decoding view left it in a codec's encoding
     ERROR = "error"
     PENDING = "…"
 
@@ -66,6 +69,7 @@ class PayloadRow:
     stored_size: int | None
     error: str | None
     transform: bool
+    left_reason: str | None = None  # why it is still encoded ("no codec of profile …")
 
     @property
     def encoding_text(self) -> str:
@@ -96,14 +100,25 @@ class PayloadRow:
             self.encoding_text,
             self.badge_text,
             self.error or "",
+            self.left_reason or "",
             str(self.event_id or ""),
             self.event_type,
         ]
         return " ".join(parts)
 
 
-def build_rows(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[PayloadRow]:
-    """Rows for a document in one view (``outcomes`` None: not run yet). Thread-safe."""
+def build_rows(
+    doc: Document,
+    outcomes: Mapping[int, Outcome] | None,
+    *,
+    view: str = "raw",
+    profile: str = "",
+) -> list[PayloadRow]:
+    """Rows for a document in one view (``outcomes`` None: not run yet). Thread-safe.
+
+    ``view`` and ``profile`` name what made the outcomes, to tell (and word) a payload the
+    view left in a codec's encoding.
+    """
     rows = []
     for i, found in enumerate(doc.payloads):
         raw = found.payload
@@ -121,6 +136,12 @@ def build_rows(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[Pa
             size_after = outcome.payload.ByteSize()
         elif isinstance(outcomes, ViewResults) and (facts := outcomes.dropped(i)) is not None:
             encoding_after, size_after = facts.encoding, facts.size
+        left = None
+        if encoding_after is not None:  # the view gave a payload (kept or not)
+            result = outcome.payload if outcome is not None else None
+            left = left_in(view, raw, result, encoding_after)
+        if left is not None and loc.transform:
+            badge = Badge.LEFT_ENCODED
         rows.append(
             PayloadRow(
                 index=i,
@@ -137,6 +158,7 @@ def build_rows(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[Pa
                 stored_size=stored_size(raw),
                 error=error,
                 transform=loc.transform,
+                left_reason=None if left is None else left_reason(left, profile),
             )
         )
     return rows
@@ -144,7 +166,13 @@ def build_rows(doc: Document, outcomes: Mapping[int, Outcome] | None) -> list[Pa
 
 COLUMNS = ("#", "Event", "Event type", "Field", "Encoding", "Size", "Status")
 COL_INDEX, COL_EVENT, COL_TYPE, COL_FIELD, COL_ENCODING, COL_SIZE, COL_STATUS = range(7)
-_BADGE_ORDER = {Badge.ERROR: 0, Badge.REFERENCE: 1, Badge.INLINE: 2, Badge.PENDING: 3}
+_BADGE_ORDER = {
+    Badge.ERROR: 0,
+    Badge.LEFT_ENCODED: 1,
+    Badge.REFERENCE: 2,
+    Badge.INLINE: 3,
+    Badge.PENDING: 4,
+}
 
 
 def _sort_key(row: PayloadRow, column: int) -> Any:
@@ -231,6 +259,8 @@ class PayloadTableModel(QAbstractTableModel):
             tip = f"{row.label}\n{row.pointer or '/'}"
             if not row.transform:
                 tip += "\nsearch attribute: never codec-encoded, shown as it is"
+            if row.left_reason:
+                tip += f"\nleft encoded: {row.left_reason}"
             return f"{tip}\n{row.error}" if row.error else tip
         if role == SORT_ROLE:
             return _sort_key(row, column)
@@ -285,13 +315,34 @@ class PayloadTableModel(QAbstractTableModel):
 
 
 class PayloadFilterProxy(QSortFilterProxyModel):
-    """Filters on every column's text at once; sorting is delegated to the source model."""
+    """Shows the payloads a search found (``set_shown``); sorting is the source model's.
+
+    The search itself runs off the GUI thread (``inspector.search``); here only a set is
+    looked up per row, so applying its answer costs milliseconds, not a text scan.
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.setFilterRole(SEARCH_ROLE)
-        self.setFilterKeyColumn(COL_INDEX)
-        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self._shown: frozenset[int] | None = None
+
+    def set_shown(self, shown: frozenset[int] | None) -> None:
+        """Only these payload indices (None: every payload)."""
+        if shown == self._shown:
+            return
+        self.beginFilterChange()
+        self._shown = shown
+        self.endFilterChange()
+
+    @property
+    def filtering(self) -> bool:
+        return self._shown is not None
+
+    def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
+        if self._shown is None:
+            return True
+        source = self.sourceModel()
+        row = source.payload_row(source_row) if isinstance(source, PayloadTableModel) else None
+        return row is not None and row.index in self._shown
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         source = self.sourceModel()
@@ -304,12 +355,14 @@ _BADGE_COLORS = {
     Badge.INLINE: ("#e3e7ee", "#3a4150"),
     Badge.REFERENCE: ("#dbe7ff", "#1f3a6b"),
     Badge.ERROR: ("#fde0de", "#6e2420"),
+    Badge.LEFT_ENCODED: ("#ffe8c2", "#6b4210"),
     Badge.PENDING: ("#eeeeee", "#404040"),
 }
 _BADGE_TEXT = {
     Badge.INLINE: ("#3b4252", "#d8dee9"),
     Badge.REFERENCE: ("#1d4ed8", "#bcd3ff"),
     Badge.ERROR: ("#b42318", "#ffc9c4"),
+    Badge.LEFT_ENCODED: ("#8a4b00", "#ffd59a"),
     Badge.PENDING: ("#666666", "#bbbbbb"),
 }
 
@@ -340,12 +393,15 @@ class BadgeDelegate(QStyledItemDelegate):
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         metrics = option.fontMetrics
+        room = option.rect.width() - 8
+        if metrics.horizontalAdvance(text) + 14 > room:  # cut at its end, never both sides
+            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(room - 14, 0))
         width = metrics.horizontalAdvance(text) + 14
         height = metrics.height() + 2
         rect = QRectF(
             option.rect.left() + 4,
             option.rect.center().y() - height / 2 + 0.5,
-            min(width, option.rect.width() - 8),
+            min(width, room),
             height,
         )
         painter.setPen(Qt.PenStyle.NoPen)

@@ -7,6 +7,8 @@ lives with the table and runs again whenever the table is resized. The rows them
 
 from __future__ import annotations
 
+import heapq
+
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
@@ -26,8 +28,13 @@ from .payload_model import (
     PayloadTableModel,
 )
 
-SHRINK_FLOOR = 80  # when space is short, no fitted column is shrunk below this
-SHRINK_STEP = 4
+# When space is short, columns give it up in this order, each down to its floor: the field
+# (a long name is still recognisable by its start), the badge (its kind stays readable),
+# then the encoding, then the event type. Sizes are exact figures: they keep their width.
+SHRINK_ORDER = (COL_FIELD, COL_STATUS, COL_ENCODING, COL_TYPE)
+FLOORS = {COL_FIELD: 80, COL_ENCODING: 110, COL_TYPE: 120, COL_STATUS: 100, COL_SIZE: 70}
+MEASURED = 12  # texts measured per column
+CAPS = {COL_FIELD: 320, COL_TYPE: 320, COL_ENCODING: 300, COL_SIZE: 200, COL_STATUS: 200}
 
 
 class PayloadTable(QTableView):
@@ -50,7 +57,7 @@ class PayloadTable(QTableView):
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.setItemDelegateForColumn(COL_STATUS, BadgeDelegate(self))
@@ -63,52 +70,74 @@ class PayloadTable(QTableView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
     # -- columns -----------------------------------------------------------------------
-    def fit_columns(self, rows: list[PayloadRow]) -> None:
-        """Event columns only for histories; the other columns as wide as their texts."""
+    def fit_columns(self, rows: list[PayloadRow], *, fresh: bool = True) -> None:
+        """Event columns only for histories; the other columns as wide as their texts.
+
+        ``fresh`` is a new document. Otherwise (another view, a profile, a download) the
+        widths only grow: a column that jumps back and forth on every view switch is harder
+        to read than one that is a little wide.
+        """
         has_events = any(row.event_id is not None for row in rows)
         self.setColumnHidden(COL_EVENT, not has_events)
         self.setColumnHidden(COL_TYPE, not has_events)
         self.setColumnHidden(COL_INDEX, has_events)  # event ids give the order
         metrics = self.fontMetrics()
 
-        def wanted(texts: list[str], floor: int, cap: int, pad: int = 24) -> int:
-            longest = max(texts, key=len, default="")
-            return max(floor, min(metrics.horizontalAdvance(longest) + pad, cap))
+        def wanted(column: int, texts: list[str], pad: int = 24) -> int:
+            # Measured: the longest few (a proportional font's widest text is not always
+            # the longest), not every one of 30,000 rows on the GUI thread.
+            longest = heapq.nlargest(MEASURED, set(texts), key=len)
+            widest = max((metrics.horizontalAdvance(t) for t in longest), default=0)
+            return max(FLOORS[column], min(widest + pad, CAPS[column]))
 
-        self._wanted = {
-            COL_FIELD: wanted([r.field for r in rows], 90, 280),
-            COL_TYPE: wanted([r.event_type for r in rows], 100, 260),
-            COL_ENCODING: wanted([r.encoding_text for r in rows], 90, 260),
-            COL_SIZE: wanted([r.size_text for r in rows], 70, 180),
-            COL_STATUS: wanted([r.badge_text for r in rows], 70, 180, pad=40),
+        found = {
+            COL_FIELD: wanted(COL_FIELD, [r.field for r in rows]),
+            COL_TYPE: wanted(COL_TYPE, [r.event_type for r in rows]),
+            COL_ENCODING: wanted(COL_ENCODING, [r.encoding_text for r in rows]),
+            COL_SIZE: wanted(COL_SIZE, [r.size_text for r in rows]),
+            COL_STATUS: wanted(COL_STATUS, [r.badge_text for r in rows], pad=40),
         }
+        if not fresh:
+            found = {c: max(w, self._wanted.get(c, 0)) for c, w in found.items()}
+        self._wanted = found
         self._distribute_columns()
+
+    def wanted_width(self) -> int:
+        """The width at which no column would be cut, scroll bar and frame included."""
+        header = self.horizontalHeader()
+        fixed = sum(
+            header.sectionSize(c) for c in (COL_INDEX, COL_EVENT) if not self.isColumnHidden(c)
+        )
+        shown = sum(w for c, w in self._wanted.items() if not self.isColumnHidden(c))
+        chrome = self.width() - self.viewport().width()
+        return fixed + shown + max(chrome, self.verticalScrollBar().sizeHint().width())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._distribute_columns()
 
     def _distribute_columns(self) -> None:
-        """Fit the columns to the view: shrink the widest first when space is short."""
+        """Fit the columns to the view: the least telling columns give up space first."""
         wanted = self._wanted
         if not wanted:
             return
         header = self.horizontalHeader()
-        visible = {c: w for c, w in wanted.items() if not self.isColumnHidden(c)}
+        widths = {c: w for c, w in wanted.items() if not self.isColumnHidden(c)}
         fixed = sum(
             header.sectionSize(c) for c in (COL_INDEX, COL_EVENT) if not self.isColumnHidden(c)
         )
         room = self.viewport().width() - fixed
-        widths = dict(visible)
-        while sum(widths.values()) > room:
-            widest = max(widths, key=lambda c: widths[c])
-            if widths[widest] <= SHRINK_FLOOR:
+        excess = sum(widths.values()) - room
+        for column in SHRINK_ORDER:
+            if excess <= 0:
                 break
-            widths[widest] -= SHRINK_STEP
-        spare = room - sum(widths.values())
-        if spare > 0:  # give what is left to the field (or the event type)
-            target = COL_TYPE if COL_TYPE in widths else COL_FIELD
-            widths[target] += spare
+            if column in widths:
+                cut = min(excess, widths[column] - FLOORS[column])
+                if cut > 0:
+                    widths[column] -= cut
+                    excess -= cut
+        if excess < 0:  # room to spare: the field gets it (names and pointers are long)
+            widths[COL_FIELD] = widths.get(COL_FIELD, 0) - excess
         for column, width in widths.items():
             header.resizeSection(column, width)
 

@@ -37,12 +37,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 # -- export ----------------------------------------------------------------------------
-async def export_document(tab: DocumentTab, path: Path) -> int:
-    """Write the tab's document in its current view, shape kept; returns how many payloads
-    were left as they were (errors in this view)."""
+READABLE_FILTER = "Readable JSON, values for people (*.json)"
+EXPORT_FILTERS = f"Proto JSON, as the codec server answers (*.json);;{READABLE_FILTER}"
+
+
+async def export_document(tab: DocumentTab, path: Path, *, readable: bool = False) -> int:
+    """Write the tab's document in its current view, shape kept (``readable``: as
+    ``decode --readable`` prints it); returns how many payloads were left as they were."""
     assert tab.loaded is not None
     outcomes = await tab.complete_outcomes()
-    text, failed = await asyncio.to_thread(export_text, tab.loaded.doc, outcomes)
+    text, failed = await asyncio.to_thread(export_text, tab.loaded.doc, outcomes, readable=readable)
     await asyncio.to_thread(write_atomically, path, text)
     return failed
 
@@ -54,19 +58,21 @@ def export_dialog(window: MainWindow) -> None:
         return
     stem = Path(tab.loaded.name).stem or "document"
     suggested = str((tab.path.parent if tab.path else Path.home()) / f"{stem}.{tab.view}.json")
-    path, _ = QFileDialog.getSaveFileName(window, "Export document", suggested, "JSON (*.json)")
+    path, chosen = QFileDialog.getSaveFileName(window, "Export document", suggested, EXPORT_FILTERS)
     if path:
-        window.export(tab, Path(path))
+        window.export(tab, Path(path), readable=chosen == READABLE_FILTER)
 
 
-def export(window: MainWindow, tab: DocumentTab, path: Path) -> asyncio.Task[None]:
+def export(
+    window: MainWindow, tab: DocumentTab, path: Path, *, readable: bool = False
+) -> asyncio.Task[None]:
     """Write the document in the current view, same shape, atomically."""
 
     async def work(progress: Progress) -> None:
         if not tab.is_current:
             tab.run_view()
             await window.runner.wait_idle()
-        failed = await export_document(tab, path)
+        failed = await export_document(tab, path, readable=readable)
         note = f" ({failed} left as they were: errors in this view)" if failed else ""
         window.statusBar().showMessage(f"Exported to {path}{note}", 8000)
 
@@ -77,12 +83,15 @@ def export(window: MainWindow, tab: DocumentTab, path: Path) -> asyncio.Task[Non
 def audit_caption(window: MainWindow) -> AuditCaption:
     """What the screenshot says: view, profile, source and its sha256, payload, time."""
     tab = window.current_tab()
-    source, digest, location = "none", "—", "none"
+    source, digest, location, left = "none", "—", "none", ""
     if tab is not None and tab.loaded is not None:
         source, digest = tab.loaded.name, tab.loaded.sha256
         row = tab.selected_row()
         if row is not None:
             location = f"{row.label} ({row.pointer or '/'})"
+            if row.left_reason:
+                location += f" — left encoded: {row.left_reason}"
+        left = tab.left_encoded_summary()
     return AuditCaption(
         view=View(window.view).label,
         profile=window.session.profile_label,
@@ -90,6 +99,7 @@ def audit_caption(window: MainWindow) -> AuditCaption:
         sha256=digest,
         location=location,
         time_utc=utc_now(),
+        left_encoded=left,
     )
 
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QCheckBox,
     QFormLayout,
     QGroupBox,
@@ -66,9 +67,12 @@ class ServerPanel(QWidget):
         self._session_token: str | None = None
         self.request_count = 0
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(8)
+        # Three columns side by side when docked below the documents, one above the other
+        # beside them (``set_vertical``): either way the payload table keeps its width.
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.columns.setContentsMargins(8, 8, 8, 8)
+        self.columns.setSpacing(8)
+        layout = QVBoxLayout()
 
         settings_box = QGroupBox("Server")
         form = QFormLayout(settings_box)
@@ -79,6 +83,7 @@ class ServerPanel(QWidget):
         self.port_spin.setToolTip("0 picks a free port")
         self.origins_edit = QPlainTextEdit()
         self.origins_edit.setFont(monospace_font())
+        self.origins_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.origins_edit.setFixedHeight(self.fontMetrics().height() * 3 + 14)
         self.origins_edit.setToolTip("Web UI origins allowed to call the server, one per line")
         self.token_check = QCheckBox("Require a bearer token")
@@ -104,6 +109,8 @@ class ServerPanel(QWidget):
         self.free_port_button.clicked.connect(self._use_free_port)
         self.free_port_button.hide()
         layout.addWidget(self.free_port_button)
+        layout.addStretch(1)
+        self.columns.addLayout(layout)
 
         use_box = QGroupBox("Use it")
         use = QFormLayout(use_box)
@@ -128,7 +135,10 @@ class ServerPanel(QWidget):
         self.copy_token_button = QPushButton("Copy token")
         self.copy_token_button.clicked.connect(self._copy_token)
         use.addRow("", self.copy_token_button)
-        layout.addWidget(use_box)
+        use_column = QVBoxLayout()
+        use_column.addWidget(use_box)
+        use_column.addStretch(1)
+        self.columns.addLayout(use_column)
 
         log_box = QGroupBox("Request log (never payload contents)")
         log_layout = QVBoxLayout(log_box)
@@ -146,10 +156,20 @@ class ServerPanel(QWidget):
         clear = QPushButton("Clear log")
         clear.clicked.connect(lambda: self.log_table.setRowCount(0))
         log_layout.addWidget(clear, 0, Qt.AlignmentFlag.AlignRight)
-        layout.addWidget(log_box, 1)
+        self.columns.addWidget(log_box)
+        self.set_vertical(False)
 
         self.load_fields()
         self._show_state()
+
+    def set_vertical(self, vertical: bool) -> None:
+        """One column (docked beside the documents, or floating) or three side by side."""
+        direction = (
+            QBoxLayout.Direction.TopToBottom if vertical else QBoxLayout.Direction.LeftToRight
+        )
+        self.columns.setDirection(direction)
+        for index, stretch in enumerate((0, 0, 1) if vertical else (2, 3, 4)):
+            self.columns.setStretch(index, stretch)
 
     def _copy_row(self, form: QFormLayout, label: str) -> tuple[QLineEdit, QPushButton]:
         row = QHBoxLayout()
@@ -235,7 +255,7 @@ class ServerPanel(QWidget):
             await server.start()
         except ServerStartError as e:
             self.server = None
-            self._show_state(error=str(e), port_busy="already in use" in str(e))
+            self._show_state(error=str(e), port_busy=e.port_in_use)
             return False
         except OSError as e:
             self.server = None
@@ -278,7 +298,7 @@ class ServerPanel(QWidget):
         self.copy_token_button.setVisible(running and self.token() is not None)
         if error:
             hint = (
-                " Choose another port (0 picks a free one), or stop the other server."
+                " Stop the other server, or pick another port here (0 picks a free one)."
                 if port_busy
                 else ""
             )

@@ -8,6 +8,7 @@ fresh for the session; only whether to require one is remembered.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,13 +143,14 @@ class AppSettings:
     def set_last_view(self, view: str) -> None:
         self._store.setValue("view/last", view)
 
-    def last_profile(self) -> str | None:
-        """The profile name or namespace typed last (empty = the default namespace)."""
-        raw = self._store.value("profile/last")
+    def last_profile(self, config: str = "") -> str | None:
+        """The profile name or namespace typed last under this config file (empty = the
+        default namespace): a name means nothing under another file, so it is not reused."""
+        raw = self._store.value(_profile_key(config))
         return str(raw) if raw else None
 
-    def set_last_profile(self, choice: str | None) -> None:
-        self._store.setValue("profile/last", choice or "")
+    def set_last_profile(self, choice: str | None, config: str = "") -> None:
+        self._store.setValue(_profile_key(config), choice or "")
 
     # -- server ------------------------------------------------------------------------
     def server_prefs(self) -> ServerPrefs:
@@ -181,3 +183,10 @@ def default_path() -> Path:
 def default_origins() -> Sequence[str]:
     """Origins the panel proposes when neither the settings nor the config say."""
     return DEFAULT_ORIGINS
+
+
+def _profile_key(config: str) -> str:
+    """One settings key per config file (its path's digest: paths hold '/' and spaces)."""
+    if not config:
+        return "profile/last"
+    return f"profile/last-{hashlib.sha256(config.encode('utf-8', 'replace')).hexdigest()[:16]}"

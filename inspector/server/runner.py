@@ -29,7 +29,15 @@ SHUTDOWN_TIMEOUT = 10.0  # how long stop() lets in-flight requests finish
 
 
 class ServerStartError(InspectorError):
-    """The server could not start; the message is one line for people (no traceback)."""
+    """The server could not start; the message is one line for people (no traceback).
+
+    It says what happened, not what to type: the command line and the GUI's panel each word
+    the way out in their own terms (``--port`` or the panel's port field).
+    """
+
+    def __init__(self, message: str, *, port_in_use: bool = False) -> None:
+        super().__init__(message)
+        self.port_in_use = port_in_use
 
 
 class CodecServer:
@@ -225,8 +233,7 @@ def _bind(host: str, port: int) -> list[socket.socket]:
             sock.close()
         if e.errno == errno.EADDRINUSE:
             raise ServerStartError(
-                f"port {port} on {host} is already in use: stop the other server "
-                "or choose another port with --port (0 picks a free one)"
+                f"port {port} on {host} is already in use", port_in_use=True
             ) from None
         if e.errno in (errno.EACCES, errno.EPERM):
             raise ServerStartError(f"not allowed to listen on {host}:{port}") from None

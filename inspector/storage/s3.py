@@ -1,7 +1,8 @@
 """S3 through the SDK's own driver, so keys and claims are exactly what workers write.
 
 The SDK driver wraps every failure in a ``RuntimeError``; we look at its ``__cause__`` to
-tell a missing object (422) from an unreachable store (502).
+tell a missing object (422) from an unreachable store (502), and to say which of the
+commonest 502s it is: no credentials, refused credentials, access denied, or no connection.
 
 The SDK driver reads whatever bucket a claim names, with our credentials; claims come from
 pasted documents, so a claim may only name the profile's ``bucket`` or one of its
@@ -16,7 +17,15 @@ from contextlib import AsyncExitStack
 from typing import Any
 
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.aws.s3driver import S3StorageDriver
 from temporalio.contrib.aws.s3driver.aioboto3 import new_aioboto3_client
@@ -38,6 +47,20 @@ from inspector.storage.errors import (
 )
 
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound", "NoSuchBucket"}
+# S3 answered, and did not take our credentials or our right to read.
+_CREDENTIAL_CODES = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "TokenRefreshRequired",
+    "AuthorizationHeaderMalformed",
+}
+_DENIED_CODES = {"AccessDenied", "AllAccessDisabled", "Forbidden", "403"}
+_NO_CREDENTIALS = (
+    "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, name an "
+    "aws_profile in the profile's storage, or sign in (aws sso login)"
+)
 
 
 class S3Store(StorageDriver):
@@ -100,10 +123,10 @@ class S3Store(StorageDriver):
     async def store(
         self, context: StorageDriverStoreContext, payloads: Sequence[Payload]
     ) -> list[StorageDriverClaim]:
-        driver = await self._sdk_driver()
         try:
+            driver = await self._sdk_driver()
             return await driver.store(context, payloads)
-        except RuntimeError as e:
+        except (RuntimeError, BotoCoreError) as e:
             raise self._classify(e, None) from None
 
     async def retrieve(
@@ -111,10 +134,10 @@ class S3Store(StorageDriver):
     ) -> list[Payload]:
         for claim in claims:
             self._check_claim(claim)
-        driver = await self._sdk_driver()
         try:
+            driver = await self._sdk_driver()
             return await driver.retrieve(context, claims)
-        except RuntimeError as e:
+        except (RuntimeError, BotoCoreError) as e:
             raise self._classify(e, claims[0].claim_data.get("key")) from None
         except ValueError as e:
             key = claims[0].claim_data.get("key")
@@ -141,15 +164,46 @@ class S3Store(StorageDriver):
                 f"from {allowed} (add it to the storage's buckets to allow it)",
             )
 
-    def _classify(self, error: RuntimeError, key: str | None) -> StorageError:
-        cause = error.__cause__
+    def _classify(self, error: Exception, key: str | None) -> StorageError:
+        """The failure as the user must act on it: missing, credentials, access, network."""
+        cause = error.__cause__ if isinstance(error, RuntimeError) and error.__cause__ else error
         if isinstance(cause, ClientError):
             code = str(cause.response.get("Error", {}).get("Code", ""))
             if code in _MISSING_CODES:
                 what = "bucket" if code == "NoSuchBucket" else "object"
                 return BlobMissing(self._name, key, f"{what} not found in bucket {self.bucket}")
-            return StoreUnreachable(self._name, key, f"S3 refused the request ({code})")
-        reason = first_line(cause) if cause else first_line(error)
+            if code in _CREDENTIAL_CODES:
+                reason = (
+                    f"S3 refused the credentials ({code}): they are wrong or expired; renew "
+                    "them (aws sso login) or fix the storage's aws_profile"
+                )
+            elif code in _DENIED_CODES:
+                reason = (
+                    f"S3 denied access to bucket {self.bucket} ({code}): these credentials "
+                    "may not read it (s3:GetObject)"
+                )
+            else:
+                reason = f"S3 refused the request ({code})"
+            return StoreUnreachable(self._name, key, reason)
+        if isinstance(cause, NoCredentialsError | PartialCredentialsError):
+            return StoreUnreachable(self._name, key, _NO_CREDENTIALS)
+        if isinstance(cause, ProfileNotFound):
+            return StoreUnreachable(
+                self._name,
+                key,
+                f"AWS profile '{self.aws_profile}' is not in the AWS config files: fix the "
+                "storage's aws_profile, or add the profile (aws configure --profile NAME)",
+            )
+        if isinstance(cause, NoRegionError):
+            return StoreUnreachable(
+                self._name, key, "no AWS region: set region in the storage table, or AWS_REGION"
+            )
+        reason = first_line(cause)
+        if isinstance(cause, EndpointConnectionError):
+            where = self.endpoint_url or "S3"
+            return StoreUnreachable(
+                self._name, key, f"S3 unreachable: no connection to {where}: {reason}"
+            )
         return StoreUnreachable(self._name, key, f"S3 unreachable: {reason}")
 
     async def aclose(self) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 
 from inspector.documents import DocumentKind
 from inspector.gui.document_tab import DocumentTab
+from inspector.gui.main_window import MainWindow
 from inspector.gui.resources import SAMPLES_DIR, samples
 from inspector.gui.settings import AppSettings
 from tests.gui.conftest import Runner, WindowFactory, settle
@@ -146,6 +147,21 @@ def test_missing_file_is_a_clear_message(make_window: WindowFactory, run: Runner
     assert "cannot read" in _tab(window).editor.error_label.text()
 
 
+def test_a_file_that_is_not_text_says_so_in_one_line(
+    make_window: WindowFactory, run: Runner, tmp_path: Path
+) -> None:
+    png = tmp_path / "shot.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    window = make_window()
+    window.open_path(png)
+    run(settle(window))
+    tab = _tab(window)
+    message = tab.editor.error_label.text()
+    assert "not a text document (a PNG image)" in message and "\n" not in message
+    assert tab.editor.text() == ""  # no mojibake in the editor
+    assert "Fix the text" not in tab.editor.hint.text()
+
+
 def test_samples_open_from_the_start_page(make_window: WindowFactory, run: Runner) -> None:
     found = samples()
     assert {s.path.name for s in found} >= {"payloads.json", "history.json"}
@@ -164,6 +180,23 @@ def test_sample_with_external_storage_decodes_with_its_config(
     sample = next(s for s in samples() if s.config is not None)
     window.open_sample(sample)
     run(settle(window))
+    _assert_sample_decoded_with_its_config(window)
+
+
+def test_sample_opened_as_a_file_also_uses_its_config(
+    make_window: WindowFactory, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``gui history-external-storage.json`` from the samples' folder, a drop, or File → Open:
+    the same config as Open sample."""
+    sample = next(s for s in samples() if s.config is not None)
+    monkeypatch.chdir(sample.path.parent)
+    window = make_window()
+    window.open_paths([Path(sample.path.name)])  # relative, as typed on a command line
+    run(settle(window))
+    _assert_sample_decoded_with_its_config(window)
+
+
+def _assert_sample_decoded_with_its_config(window: MainWindow) -> None:
     tab = _tab(window)
     assert window.session.profile is not None and window.session.profile.name == "samples"
     refs = [r for r in tab.model.rows() if r.badge.value == "reference"]
@@ -172,3 +205,23 @@ def test_sample_with_external_storage_decodes_with_its_config(
     tab.select_row(refs[0].index)
     value = json.loads(tab.detail.value_view.text())
     assert value["title"].startswith("Inspector large report")
+
+
+def test_readable_export_is_what_decode_readable_prints(
+    make_window: WindowFactory, run: Runner, tmp_path: Path
+) -> None:
+    from tests.support.aio import run_sync
+    from tests.support.cli import run_cli
+
+    sample = next(s for s in samples() if s.config is not None)
+    window = make_window()
+    window.open_sample(sample)
+    run(settle(window))
+    target = tmp_path / "readable.json"
+    run(window.export(_tab(window), target, readable=True))
+    assert sample.config is not None
+    code, out, err = run_sync(
+        lambda: run_cli("decode", str(sample.path), "--config", str(sample.config), "--readable")
+    )
+    assert code == 0, err
+    assert target.read_bytes() == out

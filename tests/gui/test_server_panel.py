@@ -81,6 +81,7 @@ def test_port_in_use_is_a_message_and_a_way_out(make_window: WindowFactory, run:
         assert run(panel.start()) is False
         assert not panel.running
         assert "already in use" in panel.status.text()
+        assert "--" not in panel.status.text()  # the panel's words, not the command line's
         assert panel.free_port_button.isVisibleTo(panel)
         panel.free_port_button.click()
         run(settle(window))

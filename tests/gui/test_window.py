@@ -54,7 +54,9 @@ def test_every_main_action_has_a_shortcut_shown_in_its_menu(
         "Raw",
         "Copy value",
         "Copy path",
-        "Filter payloads",
+        "Search payloads",
+        "Next match",
+        "Previous match",
         "Download selected reference",
         "Cancel running work",
         "Codec server",
@@ -81,8 +83,11 @@ def test_profile_by_name_or_typed_namespace(
     assert "no profile serves namespace 'nobody'" in window.profile_info.text()
     window.select_profile("payments")
     assert window.session.profile.name == "payments"
-    # the choice is remembered
-    assert AppSettings.at(tmp_path / "settings.ini").last_profile() == "payments"
+    # the choice is remembered for this config file, and only for it
+    saved = AppSettings.at(tmp_path / "settings.ini")
+    assert saved.last_profile(str(window.session.config.source)) == "payments"
+    assert saved.last_profile(str(tmp_path / "other.toml")) is None
+    assert saved.last_profile() is None  # nor for the embedded default
 
 
 def test_settings_dialog_shows_the_file_in_use_and_its_errors(
@@ -146,7 +151,8 @@ def test_geometry_copy_and_filter(
     assert tab is not None
     window.find_action.trigger()
     tab.filter_edit.setText("memo")
-    assert tab.proxy.rowCount() == 4 and tab.count_label.text() == "4 of 15"
+    run(wait_for(lambda: tab.proxy.rowCount() == 4))  # searched after a pause, off the GUI thread
+    assert tab.count_label.text() == "4 of 15"
     tab.select_row(tab.proxy.index(0, 0).data(0x0100 + 4))
     window.copy_path_action.trigger()
     assert QGuiApplication.clipboard().text().endswith("/memo/fields/nested")

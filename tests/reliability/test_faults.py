@@ -257,6 +257,7 @@ async def test_port_already_in_use_is_one_line_and_exit_2(tmp_path: Path) -> Non
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "already in use" in lines[0] and str(port) in lines[0], err
+    assert "--port" in lines[0]  # the command line's way out
 
 
 def _no_config(tmp_path: Path) -> dict[str, Any]:

@@ -1119,3 +1119,31 @@ def test_base64_round_trip_of_random_bytes() -> None:
             text = enc(data).decode()
             for variant in (text, text.rstrip("=")):
                 assert payload_from_json({"metadata": {}, "data": variant}).data == data
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "a JPEG image"),
+        (b"%PDF-1.7\n", "a PDF document"),
+        (b"\x1f\x8b\x08\x00\x00\x00", "gzip-compressed data; decompress it first (gunzip)"),
+        (b"PK\x03\x04\x14\x00", "a ZIP archive"),
+        (b'{"payloads": \x00[]}', "binary data"),
+        ('{"a": \x00}', "binary data"),
+    ],
+    ids=["png", "jpeg", "pdf", "gzip", "zip", "nul-bytes", "nul-in-text"],
+)
+def test_a_file_that_is_not_text_is_named_for_what_it_is(data: bytes | str, kind: str) -> None:
+    with pytest.raises(DocumentError) as caught:
+        parse_document(data, source="shot.png")
+    assert str(caught.value) == (
+        f"shot.png: not a text document ({kind}): open a JSON document of payloads "
+        "or a workflow history export"
+    )
+    assert caught.value.binary
+
+
+def test_utf16_documents_are_still_text() -> None:
+    doc = parse_document('{"payloads": []}'.encode("utf-16-le"), source="w.json")
+    assert doc.payloads == []

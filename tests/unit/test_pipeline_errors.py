@@ -222,3 +222,49 @@ async def test_s3_missing_object_and_unreachable_store(s3_store: S3Bucket) -> No
         assert back.ok
     finally:
         await pipeline.aclose()
+
+
+async def _stored_by_a_worker(s3_store: S3Bucket) -> list[Payload]:
+    """A blob stored the way a worker does: the SDK's own driver."""
+    async with s3_store.sdk_driver() as sdk:
+        conv = dataclasses.replace(
+            DataConverter.default,
+            external_storage=ExternalStorage(drivers=[sdk], payload_size_threshold=100),
+        )
+        return list(await conv.encode([BIG]))
+
+
+async def _failure(s3_store: S3Bucket, encoded: list[Payload], **store_keys: Any) -> str:
+    """Read the blob back with our store set up as ``store_keys`` say: the failure's message."""
+    pipeline = Pipeline(drivers=[s3_store.inspector_store(timeout_seconds=5, **store_keys)])
+    try:
+        [outcome] = await pipeline.decode(encoded)
+    finally:
+        await pipeline.aclose()
+    assert outcome.error is not None and outcome.error.kind is ErrorKind.UNREACHABLE
+    return outcome.error.message
+
+
+async def test_s3_without_credentials_says_credentials_not_unreachable(
+    s3_store: S3Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoded = await _stored_by_a_worker(s3_store)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_SECURITY_TOKEN", raising=False)
+    message = await _failure(s3_store, encoded)
+    assert message.startswith("no AWS credentials found: set AWS_ACCESS_KEY_ID")
+    assert "unreachable" not in message
+
+
+async def test_s3_with_an_unknown_aws_profile_names_it(s3_store: S3Bucket) -> None:
+    encoded = await _stored_by_a_worker(s3_store)
+    message = await _failure(s3_store, encoded, aws_profile="no-such-profile")
+    assert message.startswith("AWS profile 'no-such-profile' is not in the AWS config files")
+
+
+async def test_s3_endpoint_down_says_where_it_tried(s3_store: S3Bucket) -> None:
+    encoded = await _stored_by_a_worker(s3_store)
+    with s3_store.moto.stopped():
+        message = await _failure(s3_store, encoded)
+    assert message.startswith(f"S3 unreachable: no connection to {s3_store.endpoint_url}")

@@ -1,0 +1,245 @@
+"""The codec server on several processes: gunicorn's arbiter with aiohttp's worker class.
+
+``payload-inspector serve --workers N`` runs ``TeamServer``: gunicorn's ``BaseApplication``
+in the ``serve`` process, whose arbiter forks N workers, each with its own app, pipelines and
+blob cache (they share nothing but the listening sockets and the metrics folder). Sockets
+are bound here first, as the single-process server binds them, so ``--port 0``, "port in
+use" and the ``listening on`` line behave the same. SIGHUP reads the config again in the
+arbiter; only a config that builds is handed to the new workers gunicorn starts (an invalid
+one is reported and the old one kept), and the old workers finish what they are answering.
+SIGTERM drains the requests in flight.
+
+For those who run gunicorn themselves (a container, their own process manager)::
+
+    gunicorn 'inspector.server.gunicorn:app()' -k aiohttp.GunicornUVLoopWebWorker -w 4
+
+``app()`` reads the config as ``serve`` does (``$PAYLOAD_INSPECTOR_CONFIG`` or the default
+file); set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder so ``/metrics`` sums the workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Callable, Coroutine, Iterable
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+from gunicorn.app.base import BaseApplication  # Unix only: serve imports this for --workers
+from gunicorn.arbiter import Arbiter
+from gunicorn.sock import TCP6Socket, TCPSocket
+
+from inspector.config import Config, ConfigError, load_config
+from inspector.pipelines import PipelinePool
+from inspector.server.app import RESTART_KEYS, audit_log_for, create_app
+from inspector.server.metrics import MULTIPROCESS_ENV, worker_exited
+from inspector.server.request_log import RequestLog
+from inspector.server.runner import SHUTDOWN_TIMEOUT, ServerStartError, bind_sockets, ssl_context
+from inspector.server.security import OriginError, SecurityPolicy, is_loopback
+from inspector.storage.cache import BlobCache
+
+Report = Callable[[str], None]
+WORKER_TIMEOUT = 60  # seconds a worker may stay silent (a busy loop) before it is replaced
+
+
+def worker_class() -> str:
+    """aiohttp's worker on uvloop where uvloop is installed, else on asyncio's loop."""
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return "aiohttp.worker.GunicornWebWorker"
+    return "aiohttp.worker.GunicornUVLoopWebWorker"
+
+
+def app(config: str | None = None) -> web.Application:
+    """The app factory for gunicorn run by hand: ``inspector.server.gunicorn:app()``.
+
+    ``config`` is a path (else ``$PAYLOAD_INSPECTOR_CONFIG``, else the default file); the
+    request log goes to stderr.
+    """
+    return create_app(load_config(config), log=RequestLog(stream=sys.stderr), build_all=True)
+
+
+def check_config(config: Config, extra_origins: Iterable[str] = ()) -> None:
+    """Raise ``ConfigError`` unless ``config`` would start: origins, audit file, profiles."""
+    try:
+        SecurityPolicy.from_config(config.server, extra_origins)
+    except OriginError as e:
+        raise ConfigError(f"{config.source_label}: server.allowed_origins: {e}") from None
+    audit = audit_log_for(config)
+    if audit is not None:
+        audit.close()
+
+    async def build() -> None:
+        pool = PipelinePool(config, BlobCache(1))
+        try:
+            pool.build_all()
+        finally:
+            await pool.aclose()
+
+    asyncio.run(build())
+
+
+class TeamServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn's application: the arbiter in this process, ``workers`` aiohttp workers."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        config_path: str | None,
+        workers: int,
+        host: str | None = None,
+        port: int | None = None,
+        extra_origins: Iterable[str] = (),
+        report: Report = print,
+    ) -> None:
+        self._host_override, self._port_override = host, port
+        self.config = self._with_overrides(config)
+        self.config_path = config_path
+        self.workers = workers
+        self.extra_origins = tuple(extra_origins)
+        self.report = report
+        self.sockets: list[socket.socket] = []
+        self._addresses: list[tuple[str, int]] = []
+        self._metrics_dir: str | None = None
+        super().__init__()
+
+    def _with_overrides(self, config: Config) -> Config:
+        server = config.server
+        port = server.port if self._port_override is None else self._port_override
+        return replace(
+            config, server=replace(server, host=self._host_override or server.host, port=port)
+        )
+
+    @property
+    def port(self) -> int:
+        return self._addresses[0][1] if self._addresses else self.config.server.port
+
+    @property
+    def url(self) -> str:
+        host = self.config.server.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        scheme = "https" if self.config.server.tls_cert is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
+
+    @property
+    def reachable_from_network(self) -> bool:
+        return any(not is_loopback(address) for address, _ in self._addresses)
+
+    # ---- gunicorn's BaseApplication -------------------------------------------------------
+
+    def load_config(self) -> None:
+        server = self.config.server
+        settings: dict[str, Any] = {
+            "bind": [f"{server.host}:{self.port}"],
+            "workers": self.workers,
+            "worker_class": worker_class(),
+            "graceful_timeout": int(SHUTDOWN_TIMEOUT) + 1,  # the runner's drain, then a margin
+            "timeout": WORKER_TIMEOUT,
+            "loglevel": "warning",
+            "accesslog": None,
+            "proc_name": "payload-inspector",
+            "when_ready": self._when_ready,
+            "child_exit": lambda _arbiter, worker: worker_exited(worker.pid),
+        }
+        if server.tls_cert is not None and server.tls_key is not None:
+            settings.update(certfile=str(server.tls_cert), keyfile=str(server.tls_key))
+        for key, value in settings.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Callable[[], Coroutine[Any, Any, web.AppRunner]]:
+        """What each worker runs, after the fork: its own app on the config in force."""
+        config, origins = self.config, self.extra_origins
+
+        async def runner() -> web.AppRunner:
+            application = create_app(
+                config, extra_origins=origins, log=RequestLog(stream=sys.stderr), build_all=True
+            )
+            return web.AppRunner(
+                application,
+                access_log=None,
+                handle_signals=False,
+                shutdown_timeout=SHUTDOWN_TIMEOUT,
+            )
+
+        return runner
+
+    def reload(self) -> None:
+        """SIGHUP, in the arbiter: read the config again; gunicorn then replaces the workers."""
+        self.report(self._reload_message())
+        super().reload()
+
+    def _reload_message(self) -> str:
+        try:
+            loaded = self._with_overrides(load_config(self.config_path))
+            check_config(loaded, self.extra_origins)
+        except ConfigError as e:
+            return f"config not reloaded, still serving the previous one: {e}"
+        before = self.config.server
+        pending = [k for k in RESTART_KEYS if getattr(before, k) != getattr(loaded.server, k)]
+        in_force = replace(loaded.server, **{k: getattr(before, k) for k in pending})
+        self.config = replace(loaded, server=in_force)
+        note = f" ({', '.join(pending)}: restart to apply)" if pending else ""
+        return (
+            f"config reloaded from {loaded.source_label}: {len(loaded.profiles)} profile(s) "
+            f"in {self.workers} workers{note}"
+        )
+
+    def _when_ready(self, _arbiter: Any) -> None:
+        print(f"listening on {self.url}", flush=True)
+
+    # ---- running --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Check the config and TLS files and bind; raises ``ServerStartError``."""
+        try:
+            check_config(self.config, self.extra_origins)
+        except ConfigError as e:
+            raise ServerStartError(str(e)) from None
+        ssl_context(self.config)
+        self.sockets = bind_sockets(self.config.server.host, self.config.server.port)
+        self._addresses = [sock.getsockname()[:2] for sock in self.sockets]
+        self.do_load_config()  # now with the bound port
+
+    def run(self) -> None:
+        """Serve until SIGTERM or SIGINT (gunicorn's arbiter loop); ``start()`` first."""
+        if not os.environ.get(MULTIPROCESS_ENV):
+            self._metrics_dir = tempfile.mkdtemp(prefix="payload-inspector-metrics-")
+            os.environ[MULTIPROCESS_ENV] = self._metrics_dir
+        arbiter = Arbiter(self)
+        arbiter.LISTENERS = [self._listener(sock, arbiter.log) for sock in self.sockets]
+        try:
+            arbiter.run()
+        finally:
+            if self._metrics_dir is not None:
+                os.environ.pop(MULTIPROCESS_ENV, None)
+                shutil.rmtree(self._metrics_dir, ignore_errors=True)
+
+    def _listener(self, sock: socket.socket, log: Any) -> Any:
+        kind = TCP6Socket if sock.family == socket.AF_INET6 else TCPSocket
+        address = sock.getsockname()[:2]
+        return kind(address, self.cfg, log, fd=sock.detach())  # it owns the descriptor now
+
+
+def run_team(server: TeamServer) -> int:
+    """Run ``server`` to the end; 0 when it stopped on a signal, else 2 (reported)."""
+    try:
+        server.run()
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+        if code != 0:
+            server.report(f"the workers could not be started (gunicorn exit status {code})")
+            return 2
+    finally:
+        for sock in server.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+    return 0

@@ -20,7 +20,6 @@ file); set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder so ``/metrics`` sums 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shutil
 import socket
@@ -109,6 +108,7 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         self.sockets: list[socket.socket] = []
         self._addresses: list[tuple[str, int]] = []
         self._metrics_dir: str | None = None
+        self.arbiter_pid = os.getpid()
         super().__init__()
 
     def _with_overrides(self, config: Config) -> Config:
@@ -172,17 +172,16 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
 
         return runner
 
-    def reload(self) -> None:
-        """SIGHUP, in the arbiter: read the config again; gunicorn then replaces the workers."""
-        self.report(self._reload_message())
-        super().reload()
-
-    def _reload_message(self) -> str:
+    def take_new_config(self) -> str | None:
+        """SIGHUP, in the arbiter: read the config again. Returns the line to report once
+        new workers serve it, or None when it does not build (reported now, nothing
+        changes: the workers go on with the config they have)."""
         try:
             loaded = self._with_overrides(load_config(self.config_path))
             check_config(loaded, self.extra_origins)
         except ConfigError as e:
-            return f"config not reloaded, still serving the previous one: {e}"
+            self.report(f"config not reloaded, still serving the previous one: {e}")
+            return None
         before = self.config.server
         pending = [k for k in RESTART_KEYS if getattr(before, k) != getattr(loaded.server, k)]
         in_force = replace(loaded.server, **{k: getattr(before, k) for k in pending})
@@ -190,7 +189,7 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         note = f" ({', '.join(pending)}: restart to apply)" if pending else ""
         return (
             f"config reloaded from {loaded.source_label}: {len(loaded.profiles)} profile(s) "
-            f"in {self.workers} workers{note}"
+            f"in {self.workers} new workers{note}"
         )
 
     def _when_ready(self, _arbiter: Any) -> None:
@@ -214,12 +213,14 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         if not os.environ.get(MULTIPROCESS_ENV):
             self._metrics_dir = tempfile.mkdtemp(prefix="payload-inspector-metrics-")
             os.environ[MULTIPROCESS_ENV] = self._metrics_dir
-        arbiter = Arbiter(self)
+        arbiter = _Arbiter(self)
         arbiter.LISTENERS = [self._listener(sock, arbiter.log) for sock in self.sockets]
         try:
             arbiter.run()
         finally:
-            if self._metrics_dir is not None:
+            # A worker leaves through here too (gunicorn ends it with sys.exit after the
+            # fork): only the arbiter cleans up.
+            if self._metrics_dir is not None and os.getpid() == self.arbiter_pid:
                 os.environ.pop(MULTIPROCESS_ENV, None)
                 shutil.rmtree(self._metrics_dir, ignore_errors=True)
 
@@ -229,17 +230,29 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         return kind(address, self.cfg, log, fd=sock.detach())  # it owns the descriptor now
 
 
+class _Arbiter(Arbiter):  # type: ignore[misc]
+    """gunicorn's arbiter, whose SIGHUP first checks the new config (``TeamServer``)."""
+
+    app: TeamServer
+
+    def reload(self) -> None:
+        """New workers on a config that builds, once the old ones have finished; else none."""
+        message = self.app.take_new_config()
+        if message is None:
+            return
+        super().reload()  # starts the new workers, stops the old ones and waits for them
+        self.app.report(message)
+
+
 def run_team(server: TeamServer) -> int:
     """Run ``server`` to the end; 0 when it stopped on a signal, else 2 (reported)."""
     try:
         server.run()
     except SystemExit as e:
+        if os.getpid() != server.arbiter_pid:
+            raise  # a worker ending: it exits with its own status, nothing else runs
         code = e.code if isinstance(e.code, int) else 1
         if code != 0:
             server.report(f"the workers could not be started (gunicorn exit status {code})")
             return 2
-    finally:
-        for sock in server.sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
     return 0

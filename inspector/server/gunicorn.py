@@ -27,7 +27,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from gunicorn.app.base import BaseApplication  # Unix only: serve imports this for --workers
@@ -37,6 +37,7 @@ from gunicorn.sock import TCP6Socket, TCPSocket
 from inspector.config import Config, ConfigError, load_config
 from inspector.pipelines import PipelinePool
 from inspector.server.app import RESTART_KEYS, audit_log_for, create_app
+from inspector.server.connections import ConnectionGuard
 from inspector.server.metrics import MULTIPROCESS_ENV, worker_exited
 from inspector.server.request_log import RequestLog
 from inspector.server.runner import SHUTDOWN_TIMEOUT, ServerStartError, bind_sockets, ssl_context
@@ -160,11 +161,11 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         config, origins = self.config, self.extra_origins
 
         async def runner() -> web.AppRunner:
-            application = create_app(
-                config, extra_origins=origins, log=RequestLog(stream=sys.stderr), build_all=True
-            )
-            return web.AppRunner(
+            log = RequestLog(stream=sys.stderr)
+            application = create_app(config, extra_origins=origins, log=log, build_all=True)
+            return _GuardedRunner(
                 application,
+                ConnectionGuard(log=log),
                 access_log=None,
                 handle_signals=False,
                 shutdown_timeout=SHUTDOWN_TIMEOUT,
@@ -228,6 +229,32 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         kind = TCP6Socket if sock.family == socket.AF_INET6 else TCPSocket
         address = sock.getsockname()[:2]
         return kind(address, self.cfg, log, fd=sock.detach())  # it owns the descriptor now
+
+
+class _GuardedRunner(web.AppRunner):
+    """aiohttp's worker serves ``runner.server`` on each socket; this runner's server hands
+    every connection to a ``ConnectionGuard`` first, as the single process does: the
+    connection cap, and the JSON shape for errors of aiohttp's HTTP parser."""
+
+    def __init__(self, app: web.Application, guard: ConnectionGuard, **kwargs: Any) -> None:
+        super().__init__(app, **kwargs)
+        self._guard = guard
+
+    async def _make_server(self) -> web.Server:
+        return cast(web.Server, _GuardedServer(await super()._make_server(), self._guard))
+
+
+class _GuardedServer:
+    """The app's ``web.Server`` whose protocol factory goes through the guard."""
+
+    def __init__(self, server: web.Server, guard: ConnectionGuard) -> None:
+        self._inner, self._guard = server, guard
+
+    def __call__(self) -> asyncio.BaseProtocol:
+        return self._guard.protocol(self._inner)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 class _Arbiter(Arbiter):  # type: ignore[misc]

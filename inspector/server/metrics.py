@@ -83,7 +83,7 @@ class Metrics:
             registry=r,
         )
         self._children: dict[tuple[str, str, int], Counter] = {}
-        self._latency_by_route: dict[str, Histogram] = {}
+        self._by_route: dict[str, tuple[Histogram, Counter, Counter]] = {}
         self._namespaces: set[str] = set()
         self._cache: BlobCache | None = None
         self._seen = (0, 0)
@@ -104,14 +104,19 @@ class Metrics:
         if child is None:
             child = self._children[key] = self._requests.labels(route, label, str(status))
         child.inc()
-        latency = self._latency_by_route.get(route)
-        if latency is None:
-            latency = self._latency_by_route[route] = self._latency.labels(route)
+        per_route = self._by_route.get(route)
+        if per_route is None:
+            per_route = self._by_route[route] = (
+                self._latency.labels(route),
+                self._bytes.labels("in", route),
+                self._bytes.labels("out", route),
+            )
+        latency, sent, answered = per_route
         latency.observe(seconds)
         if bytes_in:
-            self._bytes.labels("in", route).inc(bytes_in)
+            sent.inc(bytes_in)
         if bytes_out and status < 300:
-            self._bytes.labels("out", route).inc(bytes_out)
+            answered.inc(bytes_out)
 
     def storage_errors(self, drivers: Iterable[str]) -> None:
         for driver in drivers:

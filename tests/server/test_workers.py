@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import signal
 import subprocess
@@ -244,3 +245,43 @@ async def test_workers_must_be_positive(tmp_path: Path) -> None:
     config = write_config(tmp_path, {"main": profile()})
     code, out, err = await run_serve_expecting_exit("--config", str(config), "--workers", "0")
     assert code == 2 and out == "" and "--workers must be 1 or more" in err
+
+
+async def test_workers_keep_the_connection_guard(tmp_path: Path) -> None:
+    """Each worker serves through the same guard as one process: aiohttp's parser errors
+    come back in the JSON error shape, and a low descriptor limit caps connections with a
+    JSON 503 while ``/healthz`` still answers."""
+    from tests.reliability.test_host_safety import raw_request
+
+    config = write_config(tmp_path, {"main": profile(namespaces=["*"])})
+    args = ("--config", str(config), "--port", "0", "--workers", "2")
+    async with serve(*args, fd_limit=160) as server:
+        answer = await raw_request(
+            server.port, "POST /decode HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x1"
+        )
+        assert answer.status == 400 and set(json.loads(answer.body)) == {"error", "index", "stage"}
+        # Quickly (idle connections are closed after 10 s): more than both workers keep.
+        connections = [
+            await asyncio.wait_for(asyncio.open_connection(LOOPBACK, server.port), 5)
+            for _ in range(160)
+        ]
+        refusal = b""
+        try:
+            await asyncio.sleep(0.5)
+            for reader, _ in connections:
+                with contextlib.suppress(TimeoutError):
+                    refusal = await asyncio.wait_for(reader.read(200), 0.02)
+                if refusal:
+                    break  # a refused one is answered at once; the kept ones wait
+        finally:
+            for _, writer in connections:
+                writer.close()
+        assert refusal.startswith(b"HTTP/1.1 503"), refusal[:200]
+        assert b'"error"' in refusal
+        async with client_session() as session:
+            for _ in range(50):
+                async with session.get(f"{server.url}/healthz") as health:
+                    if health.status == 200:
+                        break
+                await asyncio.sleep(0.1)
+            assert health.status == 200

@@ -124,6 +124,8 @@ def _server(r: _Reader, raw: Any) -> ServerConfig:
 
     port = _port(r, given("port"))
     tls = _tls(r, raw)
+    if raw.get("metrics") == "token" and "token" not in raw and "jwt" not in raw:
+        raise r.error("server.metrics", '"token" needs a [server] token or [server.jwt] to check')
     return ServerConfig(
         host=r.expect(given("host"), str, "server.host", "a host name"),
         port=port,

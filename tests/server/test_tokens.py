@@ -279,6 +279,7 @@ async def test_preflights_need_no_token(client: TestClient) -> None:
         ({"jwt": {"jwks_url": "https://x", "audiences": ["a"], "nope": 1}}, "server.jwt.nope"),
         ({"jwt": {"jwks_url": "https://x", "audiences": ["a"], "leeway_seconds": -1}}, "leeway"),
         ({"metrics": "yes"}, "server.metrics"),
+        ({"metrics": "token"}, "server.metrics"),
     ],
 )
 def test_config_errors_name_the_key(tmp_path: Path, server: dict[str, Any], needle: str) -> None:

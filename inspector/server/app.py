@@ -100,6 +100,8 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await pipelines.aclose()
+        if metrics is not None:
+            metrics.flush()  # under workers: a worker's last counts, before it exits
         if audit is not None:
             await asyncio.to_thread(audit.close)
 

@@ -20,16 +20,19 @@ file); set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder so ``/metrics`` sums 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import replace
 from typing import Any, cast
 
 from aiohttp import web
+from aiohttp.worker import GunicornUVLoopWebWorker, GunicornWebWorker
 from gunicorn.app.base import BaseApplication  # Unix only: serve imports this for --workers
 from gunicorn.arbiter import Arbiter
 from gunicorn.sock import TCP6Socket, TCPSocket
@@ -48,13 +51,34 @@ Report = Callable[[str], None]
 WORKER_TIMEOUT = 60  # seconds a worker may stay silent (a busy loop) before it is replaced
 
 
-def worker_class() -> str:
+_ready_fd: int | None = None  # set in the arbiter before the fork: where workers say "ready"
+
+
+class _ReadyWorker(GunicornWebWorker):
+    """aiohttp's worker that tells the arbiter once it serves (its first heartbeat comes
+    after its sockets are listening), so ``listening on`` is printed when all of them do."""
+
+    _told = False
+
+    def notify(self) -> None:
+        super().notify()
+        if not self._told and _ready_fd is not None:
+            self._told = True
+            with contextlib.suppress(OSError):
+                os.write(_ready_fd, b"r")
+
+
+class _ReadyUVLoopWorker(_ReadyWorker, GunicornUVLoopWebWorker):
+    """The same on uvloop."""
+
+
+def worker_class() -> type:
     """aiohttp's worker on uvloop where uvloop is installed, else on asyncio's loop."""
     try:
         import uvloop  # noqa: F401
     except ImportError:
-        return "aiohttp.worker.GunicornWebWorker"
-    return "aiohttp.worker.GunicornUVLoopWebWorker"
+        return _ReadyWorker
+    return _ReadyUVLoopWorker
 
 
 def app(config: str | None = None) -> web.Application:
@@ -110,6 +134,8 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         self._addresses: list[tuple[str, int]] = []
         self._metrics_dir: str | None = None
         self.arbiter_pid = os.getpid()
+        self._ready = threading.Condition()
+        self._ready_count = 0  # workers that have said they serve, since the start
         super().__init__()
 
     def _with_overrides(self, config: Config) -> Config:
@@ -194,7 +220,36 @@ class TeamServer(BaseApplication):  # type: ignore[misc]
         )
 
     def _when_ready(self, _arbiter: Any) -> None:
-        print(f"listening on {self.url}", flush=True)
+        """In the arbiter, sockets bound, workers about to start: print ``listening on``
+        once every one of them serves (they say so on a pipe, counted by a thread)."""
+        global _ready_fd
+        read_end, _ready_fd = os.pipe()
+        os.set_blocking(_ready_fd, False)
+
+        def count() -> None:
+            while chunk := os.read(read_end, 64):
+                with self._ready:
+                    self._ready_count += len(chunk)
+                    self._ready.notify_all()
+
+        def announce() -> None:
+            if self.wait_for_workers(0, timeout=None):
+                print(f"listening on {self.url}", flush=True)
+
+        threading.Thread(target=count, name="inspector-ready", daemon=True).start()
+        threading.Thread(target=announce, name="inspector-listening", daemon=True).start()
+
+    def ready_count(self) -> int:
+        """How many workers have said they serve, since the start (old ones included)."""
+        with self._ready:
+            return self._ready_count
+
+    def wait_for_workers(self, since: int, timeout: float | None) -> bool:
+        """Whether ``workers`` more than ``since`` have said they serve, within ``timeout``."""
+        with self._ready:
+            return self._ready.wait_for(
+                lambda: self._ready_count >= since + self.workers, timeout=timeout
+            )
 
     # ---- running --------------------------------------------------------------------------
 
@@ -267,7 +322,9 @@ class _Arbiter(Arbiter):  # type: ignore[misc]
         message = self.app.take_new_config()
         if message is None:
             return
+        before = self.app.ready_count()
         super().reload()  # starts the new workers, stops the old ones and waits for them
+        self.app.wait_for_workers(before, timeout=WORKER_TIMEOUT)
         self.app.report(message)
 
 

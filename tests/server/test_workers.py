@@ -23,6 +23,7 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from inspector.server.metrics import FLUSH_SECONDS
 from tests.reliability.test_reload import PLAIN, hup_and_wait, profiles
 from tests.support.cli import REPO_ROOT, cli_env, run_serve_expecting_exit
 from tests.support.config import profile, write_config
@@ -165,6 +166,7 @@ async def test_metrics_sum_both_workers(tmp_path: Path) -> None:
         assert await spread(session, server.url, "nobody", 7) == [404] * 7
         await wait_for_lines(audit, 67)
         assert len(set(audit_pids(audit))) == 2
+        await asyncio.sleep(FLUSH_SECONDS + 0.5)  # each worker writes its counts this often
         totals: dict[tuple[str, str], float] = {}
         for _ in range(4):  # whichever worker answers the scrape, the sum is the same
             async with session.get(f"{server.url}/metrics") as response:

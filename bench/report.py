@@ -86,10 +86,23 @@ def _server_targets(s: dict[str, Any]) -> list[str]:
         "| references downloaded again (cache), ours | ≥ 3× faster than the first time "
         f"| {_ratio_text(cache).replace('×', '× the requests/s')}; p50 {p50_first:.0f} ms → "
         f"{p50_again:.0f} ms | {_verdict(statistics.median(cache) >= 3)} |",
+        *_workers_target(s),
         "| large-body throughput as % of the one-core floor | report "
         f"| **{100 * ours_large / fast:.0f} %** of the floor with the server's libraries "
         f"({fast:.0f} bodies/s on one core; ours {ours_large:.0f} requests/s); "
         f"{100 * ours_large / stdlib:.0f} % of the standard-library floor ({stdlib:.0f}/s) | — |",
+    ]
+
+
+def _workers_target(s: dict[str, Any]) -> list[str]:
+    workers = s.get("workers")
+    if not workers:
+        return []
+    ratios = _ratios(workers, "2 workers", "1 worker")
+    return [
+        "| large bodies, `serve --workers 2` / one process, throughput | report "
+        f"| {_ratio_text(ratios)}; CPU per request {_cpu(workers, '2 workers'):.1f} ms vs "
+        f"{_cpu(workers, '1 worker'):.1f} ms (the load generator shares the same cores) | — |"
     ]
 
 
@@ -133,6 +146,10 @@ def _server_rounds(s: dict[str, Any]) -> list[str]:
             seed, ours = r[f"seed/{attempt}"], r[f"ours/{attempt}"]
             ratio = ours["rps"] / seed["rps"]
             lines.append(f"| references, {attempt} | {i} | {_row(seed)} {_row(ours)} {ratio:.2f} |")
+    for i, r in enumerate(s.get("workers", {}).get("rounds", []), 1):
+        one, two = r["1 worker"], r["2 workers"]
+        ratio = two["rps"] / one["rps"]
+        lines.append(f"| large, 1 worker → 2 workers | {i} | {_row(one)} {_row(two)} {ratio:.2f} |")
     floor = s["floor"]
     lines += [
         "",

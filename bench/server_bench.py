@@ -316,6 +316,19 @@ def run(scratch: Path, settings: Settings) -> dict[str, Any]:
             )
             log("references …", flush=True)
             refs_case = references_case(servers, sets, scratch)
+            log("large bodies, one worker and two …", flush=True)
+            two = [*serve, "--config", str(config), "--port", "0", "--workers", "2"]
+            with Server("ours-2-workers", two, scratch) as ours_two:
+                workers_case = interleaved(
+                    "workers",
+                    {"1 worker": ours, "2 workers": ours_two},
+                    "/decode",
+                    [large],
+                    settings.large_requests,
+                    settings.large_warmup,
+                    settings.rounds,
+                    scratch,
+                )
     log("one-core floor …", flush=True)
     floor_result = floor(large, scratch)
     return {
@@ -324,5 +337,6 @@ def run(scratch: Path, settings: Settings) -> dict[str, Any]:
         "large": asdict(large_case),
         "small": asdict(small_case),
         "references": asdict(refs_case),
+        "workers": asdict(workers_case),
         "floor": floor_result,
     }

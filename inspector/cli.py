@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="another origin allowed to call the server (repeatable)",
     )
+    srv.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="N worker processes under gunicorn (default 1: this one process)",
+    )
 
     shot = sub.add_parser("screenshot", help="render the app's view of FILE to a PNG")
     shot.add_argument("file")

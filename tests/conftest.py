@@ -15,6 +15,8 @@ can reuse it.
   teardown.
 - ``make_client`` (function) → ``ClientFactory``: ``await make_client(config, log=...)`` is an
   aiohttp test client over ``create_app(config)``, the server without a process.
+- ``serve_workers`` (function, two params) → ``()`` then ``("--workers", "2")``: extra
+  ``serve`` arguments, so a contract test runs against one process and two gunicorn workers.
 - ``real_history`` (session) → ``HistoryRun``: one real run of ``InspectorSampleWorkflow``
   with the gzip codec and the SDK's S3 driver (threshold 64 KiB) on ``moto_s3``, exported
   by the CLI to ``history.json``. Do not ``moto_s3.reset()`` while other tests still need
@@ -125,6 +127,13 @@ def real_history(
         lambda: make_s3_gzip_history(temporal_server, bucket.endpoint_url, bucket.name, out),
         timeout=300,
     )
+
+
+@pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])
+def serve_workers(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    """``serve``'s extra arguments for one process, then for ``--workers 2`` (gunicorn): the
+    contract tests run against both."""
+    return () if request.param == 1 else ("--workers", "2")
 
 
 @pytest.fixture

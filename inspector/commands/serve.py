@@ -5,6 +5,8 @@ restart; a config that does not load is reported in one line and the old one sta
 
 Its stdout is a contract: the first line is exactly ``listening on URL``, flushed, so scripts
 and tests can wait for it; everything else (warnings, the request log) goes to stderr.
+``--workers N`` (N > 1) serves the same app from N processes under gunicorn
+(``inspector.server.gunicorn``), with the same lines, signals and exit codes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from inspector.commands import ExitCode, fail, request_from
-from inspector.config import ConfigError, load_config
+from inspector.config import Config, ConfigError, load_config
 from inspector.server import event_loop
 from inspector.server.request_log import RequestLog
 from inspector.server.runner import CodecServer, ServerStartError
@@ -35,6 +37,7 @@ class ServeRequest:
     host: str | None = None
     port: int | None = None
     allow_origins: Sequence[str] = ()
+    workers: int = 1
 
 
 def main(args: argparse.Namespace) -> int:
@@ -46,11 +49,15 @@ def run_serve(req: ServeRequest) -> int:
     """Serve until a signal; exit 2 with one line on stderr for config errors or a busy port."""
     if req.port is not None and not 0 <= req.port <= 65535:
         return fail(PROG, f"--port must be 0..65535, got {req.port}")
+    if req.workers < 1:
+        return fail(PROG, f"--workers must be 1 or more, got {req.workers}")
     _one_line_logging()
     try:
         loaded = load_config(req.config)
     except ConfigError as e:
         return fail(PROG, str(e))
+    if req.workers > 1:
+        return _serve_workers(req, loaded)
     server = CodecServer(
         loaded,
         host=req.host,
@@ -62,6 +69,30 @@ def run_serve(req: ServeRequest) -> int:
         return event_loop.run(_serve(server, req.config))
     except KeyboardInterrupt:  # only where signal handlers cannot be installed (Windows)
         return ExitCode.OK
+
+
+def _serve_workers(req: ServeRequest, loaded: Config) -> int:
+    """``--workers N``: gunicorn's arbiter here, N aiohttp workers forked from it."""
+    if sys.platform == "win32":
+        return fail(PROG, "--workers needs gunicorn, which runs on Unix only: use --workers 1")
+    from inspector.server.gunicorn import TeamServer, run_team
+
+    server = TeamServer(
+        loaded,
+        config_path=req.config,
+        workers=req.workers,
+        host=req.host,
+        port=req.port,
+        extra_origins=req.allow_origins,
+        report=lambda line: print(f"{PROG}: {line}", file=sys.stderr, flush=True),
+    )
+    try:
+        server.start()
+    except ServerStartError as e:
+        return fail(PROG, str(e))
+    if server.reachable_from_network:
+        print(f"{PROG}: {_NETWORK_WARNING % server.config.server.host}", file=sys.stderr)
+    return run_team(server)
 
 
 async def _serve(server: CodecServer, config_path: str | None = None) -> int:
@@ -121,10 +152,13 @@ def network_warning(server: CodecServer) -> str | None:
     """What to say when the server is bound beyond loopback (only an explicit host does it)."""
     if not server.reachable_from_network:
         return None
-    return (
-        f"warning: listening on {server.host}, reachable from the network; requests must "
-        "name an allowed Host ([server] allowed_hosts), and a [server] token is advised"
-    )
+    return _NETWORK_WARNING % server.host
+
+
+_NETWORK_WARNING = (
+    "warning: listening on %s, reachable from the network; requests must name an allowed "
+    "Host ([server] allowed_hosts), and a [server] token or [server.jwt] is advised"
+)
 
 
 class _OneLineFormatter(logging.Formatter):

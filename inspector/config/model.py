@@ -17,6 +17,22 @@ from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 DEFAULT_THRESHOLD = 256 * 1024
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_ORIGINS = ("http://localhost:8233", "http://127.0.0.1:8233")
+# Temporal Cloud's "pass access token": who signs it, for whom, and where the email is.
+TEMPORAL_CLOUD_JWKS_URL = "https://login.tmprl.cloud/.well-known/jwks.json"
+TEMPORAL_CLOUD_AUDIENCE = "https://saas-api.tmprl.cloud"
+TEMPORAL_CLOUD_EMAIL_CLAIM = "https://saas-api.tmprl.cloud/user/email"
+
+
+@dataclass(frozen=True)
+class JwtConfig:
+    """``[server.jwt]``: bearer tokens verified against a JWKS (the Web UI's SSO token)."""
+
+    jwks_url: str
+    audiences: tuple[str, ...]
+    issuer: str | None = None
+    email_claim: str = "email"
+    groups_claim: str = "groups"
+    leeway_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +49,9 @@ class ServerConfig:
     token: str | None = field(default=None, repr=False)
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    jwt: JwtConfig | None = None
+    audit_log: Path | None = None  # None: stderr when tokens are verified, else no audit log
+    metrics: bool | str = True  # True: GET /metrics open; "token": it needs one; False: off
 
 
 @dataclass(frozen=True)
@@ -81,6 +100,7 @@ class Profile:
     mark_references: bool = False
     storage: tuple[StorageSpec, ...] = ()
     threshold: int = DEFAULT_THRESHOLD
+    readers: tuple[str, ...] = ()  # with [server.jwt]: emails, "*@domain", "group:NAME"
 
     @property
     def timeout_seconds(self) -> float:
@@ -115,6 +135,10 @@ class Config:
             if "*" in profile.namespaces:
                 return profile
         return None
+
+    def lists_namespace(self, namespace: str) -> bool:
+        """Whether a profile names ``namespace`` itself (not through ``"*"``)."""
+        return any(namespace in p.namespaces for p in self.profiles.values())
 
     def select(self, *, profile: str | None = None, namespace: str | None = None) -> Profile:
         """``--profile`` by name, else ``--namespace`` (default ``default``)."""

@@ -28,7 +28,8 @@ from inspector.config.kinds import (
 from inspector.config.model import CodecSpec, Config, Profile, ServerConfig, StorageSpec
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
-PROFILE_KEYS = {"namespaces", "codecs", "proxy_codecs", "mark_references", "storage"}
+PROFILE_KEYS = {"namespaces", "codecs", "proxy_codecs", "mark_references", "storage", "readers"}
+JWT_KEYS = {"jwks_url", "audiences", "issuer", "email_claim", "groups_claim", "leeway_seconds"}
 AES_KEY_SIZES = (16, 24, 32)
 
 
@@ -42,6 +43,12 @@ def read_config(data: Mapping[str, Any], *, label: str, source: Path | None) -> 
     if not profiles_raw:
         raise ConfigError(f"{label}: no profiles: add at least one [profiles.NAME] table")
     profiles = {name: _profile(reader, name, raw) for name, raw in profiles_raw.items()}
+    if server.jwt is None:
+        for name, p in profiles.items():
+            if p.readers:
+                raise reader.error(
+                    f"profiles.{name}.readers", "readers need [server.jwt] to verify who asks"
+                )
     return Config(source=source, server=server, profiles=profiles)
 
 
@@ -117,6 +124,8 @@ def _server(r: _Reader, raw: Any) -> ServerConfig:
 
     port = _port(r, given("port"))
     tls = _tls(r, raw)
+    if raw.get("metrics") == "token" and "token" not in raw and "jwt" not in raw:
+        raise r.error("server.metrics", '"token" needs a [server] token or [server.jwt] to check')
     return ServerConfig(
         host=r.expect(given("host"), str, "server.host", "a host name"),
         port=port,
@@ -128,6 +137,48 @@ def _server(r: _Reader, raw: Any) -> ServerConfig:
         token=r.secret(raw["token"], "server.token") if "token" in raw else None,
         tls_cert=tls.get("tls_cert"),
         tls_key=tls.get("tls_key"),
+        jwt=_jwt(r, raw["jwt"]) if "jwt" in raw else None,
+        audit_log=r.path(raw["audit_log"], "server.audit_log", "a path")
+        if "audit_log" in raw
+        else None,
+        metrics=_metrics(r, given("metrics")),
+    )
+
+
+def _metrics(r: _Reader, value: Any) -> bool | str:
+    if value is True or value is False or value == "token":
+        return bool(value) if isinstance(value, bool) else "token"
+    raise r.error("server.metrics", f'expected true, false or "token", got {_name_or_kind(value)}')
+
+
+def _jwt(r: _Reader, raw: Any) -> model.JwtConfig:
+    r.expect(raw, dict, "server.jwt", "a table")
+    r.check_keys(raw, "server.jwt", JWT_KEYS)
+    url = r.expect(raw.get("jwks_url"), str, "server.jwt.jwks_url", "the JWKS URL (https://…)")
+    if not re.match(r"^https?://[^\s/]+", url):
+        raise r.error("server.jwt.jwks_url", "expected an http(s):// URL")
+    audiences = r.strings(raw.get("audiences"), "server.jwt.audiences")
+    if not audiences:
+        raise r.error("server.jwt.audiences", "name at least one audience the tokens must carry")
+    base = model.JwtConfig(jwks_url=url, audiences=audiences)
+    leeway = raw.get("leeway_seconds", base.leeway_seconds)
+    r.expect(leeway, (int, float), "server.jwt.leeway_seconds", "a number of seconds")
+    if isinstance(leeway, bool) or leeway < 0:
+        raise r.error("server.jwt.leeway_seconds", "must be zero or more")
+    issuer = raw.get("issuer")
+    return replace(
+        base,
+        issuer=None if issuer is None else r.expect(issuer, str, "server.jwt.issuer", "a string"),
+        email_claim=r.expect(
+            raw.get("email_claim", base.email_claim), str, "server.jwt.email_claim", "a claim name"
+        ),
+        groups_claim=r.expect(
+            raw.get("groups_claim", base.groups_claim),
+            str,
+            "server.jwt.groups_claim",
+            "a claim name",
+        ),
+        leeway_seconds=float(leeway),
     )
 
 
@@ -162,7 +213,23 @@ def _profile(r: _Reader, name: str, raw: Any) -> Profile:
             raw.get("mark_references", False), bool, f"{where}.mark_references", "true or false"
         ),
         **_storage_list(r, raw.get("storage", []), f"{where}.storage"),
+        readers=_readers(r, raw.get("readers", []), f"{where}.readers"),
     )
+
+
+def _readers(r: _Reader, raw: Any, key: str) -> tuple[str, ...]:
+    """Emails (``alice@example.com``), patterns (``*@example.com``) or ``group:NAME``."""
+    readers = r.strings(raw, key)
+    for reader in readers:
+        if reader.startswith("group:"):
+            if not reader[6:].strip():
+                raise r.error(key, "'group:' needs a group name, e.g. group:payments-readers")
+        elif "@" not in reader and reader != "*":
+            raise r.error(
+                key,
+                f"{_name_or_kind(reader)} is not an email, '*@domain' or 'group:NAME'",
+            )
+    return readers
 
 
 def _storage_list(r: _Reader, raw: Any, where: str) -> dict[str, Any]:

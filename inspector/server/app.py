@@ -15,7 +15,10 @@ from aiohttp import web
 
 from inspector.config import Config, ConfigError
 from inspector.pipeline import Pipeline
+from inspector.server.audit import AuditLog
 from inspector.server.connections import HANDLER_ARGS
+from inspector.server.metrics import Metrics
+from inspector.server.observe import observe_middleware
 from inspector.server.pipelines import PipelineRegistry
 from inspector.server.request_log import RequestLog, log_middleware
 from inspector.server.routes import STATE, ServerState, allowed_methods, dispatch, is_public
@@ -24,8 +27,9 @@ from inspector.storage.cache import BlobCache
 
 LOG = web.AppKey("inspector_request_log", RequestLog)
 PIPELINES = web.AppKey("inspector_pipelines", PipelineRegistry)
+AUDIT = web.AppKey("inspector_audit_log", AuditLog)
 # [server] keys that a reload cannot change under running sockets.
-RESTART_KEYS = ("host", "port", "tls_cert", "tls_key", "max_body_bytes")
+RESTART_KEYS = ("host", "port", "tls_cert", "tls_key", "max_body_bytes", "audit_log", "metrics")
 RETIRE_GRACE_SECONDS = 5.0  # beyond the longest storage timeout, before old pipelines close
 
 
@@ -65,15 +69,26 @@ def create_app(
         pipelines.build_all()
 
     live = LiveConfig(config, policy, tuple(extra_origins))
+    metrics = Metrics() if server.metrics else None
+    audit = audit_log_for(config)
     app = web.Application(
         middlewares=[
             log_middleware(log),
+            observe_middleware(metrics, audit, pipelines),
             security_middleware(lambda: live.policy, is_public, allowed_methods),
         ],
         client_max_size=server.max_body_bytes,
         handler_args=HANDLER_ARGS,  # bodies as sent, and idle connections closed
     )
-    app[STATE] = ServerState(pipelines=pipelines, max_body_bytes=server.max_body_bytes)
+    app[STATE] = ServerState(
+        pipelines=pipelines,
+        max_body_bytes=server.max_body_bytes,
+        metrics=metrics,
+        metrics_public=server.metrics is True,
+        audit_claims=audit is not None,
+    )
+    if audit is not None:
+        app[AUDIT] = audit
     app[LOG] = log
     app[PIPELINES] = pipelines
     app[LIVE] = live
@@ -85,9 +100,32 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await pipelines.aclose()
+        if metrics is not None:
+            metrics.flush()  # under workers: a worker's last counts, before it exits
+        if audit is not None:
+            await asyncio.to_thread(audit.close)
 
     app.on_cleanup.append(close_pipelines)
     return app
+
+
+def audit_log_for(config: Config) -> AuditLog | None:
+    """``[server] audit_log``, else stderr when tokens are verified, else none.
+
+    Raises ``ConfigError`` when the file cannot be opened for appending.
+    """
+    server = config.server
+    if server.audit_log is None and server.jwt is None:
+        return None
+    audit = AuditLog(server.audit_log)
+    try:
+        audit.open()
+    except OSError as e:
+        raise ConfigError(
+            f"{config.source_label}: server.audit_log: cannot append to {server.audit_log} "
+            f"({e.strerror or type(e).__name__})"
+        ) from None
+    return audit
 
 
 async def reload_app(app: web.Application, config: Config) -> list[str]:

@@ -124,8 +124,8 @@ class CodecServer:
             )
         except ConfigError as e:
             raise ServerStartError(str(e)) from None
-        ssl_context = self._ssl_context()
-        sockets = _bind(self.host, self.config.server.port)
+        tls = ssl_context(self.config)
+        sockets = bind_sockets(self.host, self.config.server.port)
         runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=self.shutdown_timeout
         )
@@ -133,7 +133,7 @@ class CodecServer:
         try:
             await runner.setup()
             for sock in sockets:
-                site = GuardedSite(runner, sock, guard, ssl_context=ssl_context, backlog=BACKLOG)
+                site = GuardedSite(runner, sock, guard, ssl_context=tls, backlog=BACKLOG)
                 await site.start()
         except BaseException:
             await runner.cleanup()
@@ -173,20 +173,22 @@ class CodecServer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    def _ssl_context(self) -> ssl.SSLContext | None:
-        server = self.config.server
-        if server.tls_cert is None or server.tls_key is None:
-            return None
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        try:
-            context.load_cert_chain(server.tls_cert, server.tls_key)
-        except (OSError, ssl.SSLError) as e:
-            reason = getattr(e, "strerror", None) or getattr(e, "reason", None) or str(e)
-            raise ServerStartError(
-                f"{self.config.source_label}: server.tls_cert/tls_key: cannot load "
-                f"certificate and key ({reason})"
-            ) from None
-        return context
+
+def ssl_context(config: Config) -> ssl.SSLContext | None:
+    """The server's TLS context, or None without ``tls_cert``; raises ``ServerStartError``."""
+    server = config.server
+    if server.tls_cert is None or server.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(server.tls_cert, server.tls_key)
+    except (OSError, ssl.SSLError) as e:
+        reason = getattr(e, "strerror", None) or getattr(e, "reason", None) or str(e)
+        raise ServerStartError(
+            f"{config.source_label}: server.tls_cert/tls_key: cannot load "
+            f"certificate and key ({reason})"
+        ) from None
+    return context
 
 
 def _loopback_address(address: str) -> bool:
@@ -196,7 +198,7 @@ def _loopback_address(address: str) -> bool:
         return False
 
 
-def _bind(host: str, port: int) -> list[socket.socket]:
+def bind_sockets(host: str, port: int) -> list[socket.socket]:
     """Listening sockets for every address of ``host``, all on one port."""
     try:
         infos = socket.getaddrinfo(

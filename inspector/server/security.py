@@ -20,6 +20,7 @@ from inspector.config import ServerConfig
 from inspector.errors import InspectorError
 from inspector.server.errors import ApiError, error_response
 from inspector.server.request_log import ERROR
+from inspector.server.tokens import PRINCIPAL, TokenVerifier
 
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -92,6 +93,7 @@ class SecurityPolicy:
     origins: frozenset[str]
     hosts: frozenset[str]
     token: str | None = field(default=None, repr=False)
+    verifier: TokenVerifier | None = field(default=None, repr=False)  # with [server.jwt]
 
     @classmethod
     def from_config(cls, server: ServerConfig, extra_origins: Iterable[str] = ()) -> SecurityPolicy:
@@ -103,7 +105,9 @@ class SecurityPolicy:
         token = server.token
         if token is not None:
             token = _strip_bearer(token)
-        return cls(origins=origins, hosts=hosts, token=token or None)
+        token = token or None
+        verifier = None if server.jwt is None else TokenVerifier(server.jwt, token)
+        return cls(origins=origins, hosts=hosts, token=token, verifier=verifier)
 
     def origin_allowed(self, origin: str) -> bool:
         try:
@@ -222,7 +226,9 @@ def security_middleware(
                 allow = allowed_methods(request) if allowed_methods else ALLOWED_METHODS
                 response: web.StreamResponse = _preflight(request, allowed_origin, allow)
             else:
-                if not is_public(request) and not policy.token_ok(
+                if policy.verifier is not None and not is_public(request):
+                    request[PRINCIPAL] = await policy.verifier.authenticate(request.headers)
+                elif not is_public(request) and not policy.token_ok(
                     request.headers.get("Authorization")
                 ):
                     missing = "Authorization" not in request.headers

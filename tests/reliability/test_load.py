@@ -282,3 +282,35 @@ async def test_two_runs_of_20000_requests_hold_without_errors_or_growth(
         records = server.log_records()
     assert len(records) == 2 * REQUESTS_PER_RUN
     assert all(r["status"] == 200 for r in records)
+
+
+async def test_20000_requests_across_two_workers_without_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same load against ``serve --workers 2``: every answer right, both workers busy
+    (the audit log names the process that answered each request)."""
+    key = base64.b64encode(os.urandom(32)).decode()
+    monkeypatch.setenv(KEY_ENV, key)
+    audit = tmp_path / "audit.jsonl"
+    config = write_config(tmp_path, load_profiles(tmp_path / "store"), {"audit_log": str(audit)})
+    templates = await make_templates(config)
+    args = ("--config", str(config), "--port", "0", "--workers", "2")
+    async with serve(*args, env={KEY_ENV: key}) as server:
+        run = await run_load(server.url, server.process.pid, templates, seed=3)
+        print(
+            f"[load, 2 workers] {run.requests} requests, concurrency {CONCURRENCY}, "
+            f"{len(run.errors)} errors, {run.seconds:.1f} s; RSS of the process tree: start "
+            f"{_mib(run.rss_start)}, peak {_mib(run.rss_peak)}; namespaces {run.by_namespace}"
+        )
+        assert run.errors == [], run.errors[:5]
+        assert run.requests == REQUESTS_PER_RUN
+        assert set(run.by_namespace) == set(NAMESPACES)
+    lines = await asyncio.to_thread(audit.read_text)
+    by_worker: dict[int, int] = {}
+    for line in lines.splitlines():
+        record = json.loads(line)
+        assert record["status"] == 200
+        by_worker[record["pid"]] = by_worker.get(record["pid"], 0) + 1
+    print(f"[load, 2 workers] answered per worker: {sorted(by_worker.values())}")
+    assert sum(by_worker.values()) == REQUESTS_PER_RUN
+    assert len(by_worker) == 2 and min(by_worker.values()) > 0, by_worker

@@ -67,7 +67,7 @@ async def status(session: object, server: ServeProcess, namespace: str, **header
 
 
 async def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_invalid(
-    tmp_path: Path,
+    tmp_path: Path, serve_workers: tuple[str, ...]
 ) -> None:
     store = tmp_path / "store"
     fault_store = tmp_path / "fault-store"
@@ -75,7 +75,7 @@ async def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_inval
     config = write_config(tmp_path, profiles(store, ["alpha"]))
     env = {STORE_ENV: str(fault_store)}
     async with (
-        serve("--config", str(config), "--port", "0", env=env) as server,
+        serve("--config", str(config), "--port", "0", *serve_workers, env=env) as server,
         client_session() as session,
     ):
         assert await status(session, server, "alpha") == 200
@@ -111,12 +111,21 @@ async def test_sighup_reloads_and_keeps_the_old_config_when_the_new_one_is_inval
             assert health.status == 200
 
 
-async def test_a_request_in_flight_finishes_across_a_reload(tmp_path: Path) -> None:
+async def test_a_request_in_flight_finishes_across_a_reload(
+    tmp_path: Path, serve_workers: tuple[str, ...]
+) -> None:
     store, fault_store = tmp_path / "store", tmp_path / "fault-store"
     fault_store.mkdir()
     config = write_config(tmp_path, profiles(store, ["alpha"]))
     async with (
-        serve("--config", str(config), "--port", "0", env={STORE_ENV: str(fault_store)}) as server,
+        serve(
+            "--config",
+            str(config),
+            "--port",
+            "0",
+            *serve_workers,
+            env={STORE_ENV: str(fault_store)},
+        ) as server,
         client_session() as session,
     ):
         big = {

@@ -42,11 +42,11 @@ def config_path(tmp_path: Path, fs_store: Path) -> Path:
 
 
 async def test_listening_line_and_web_ui_requests(
-    config_path: Path, sdk_gzip_fs: DataConverter
+    config_path: Path, sdk_gzip_fs: DataConverter, serve_workers: tuple[str, ...]
 ) -> None:
     value = {"report": random_text(5000)}
     encoded = await sdk_gzip_fs.encode([SMALL, value])
-    async with serve("--config", str(config_path), "--port", "0") as server:
+    async with serve("--config", str(config_path), "--port", "0", *serve_workers) as server:
         assert server.url == f"http://127.0.0.1:{server.port}" and server.port > 0
         async with client_session() as session:
             # the Web UI: preflight, then POST ?preserveStorageRefs=true with its headers
@@ -108,9 +108,9 @@ async def test_listening_line_and_web_ui_requests(
     assert to_json(encoded)["payloads"][0]["data"] not in log_text
 
 
-async def test_allow_origin_flag(config_path: Path) -> None:
+async def test_allow_origin_flag(config_path: Path, serve_workers: tuple[str, ...]) -> None:
     cloud = "https://cloud.temporal.io"
-    args = ("--config", str(config_path), "--port", "0", "--allow-origin", cloud)
+    args = ("--config", str(config_path), "--port", "0", "--allow-origin", cloud, *serve_workers)
     async with serve(*args) as server, client_session() as session:
         for origin, status in ((cloud, 204), (WEB_UI_ORIGIN, 204), ("https://x.io", 403)):
             async with session.options(
@@ -120,7 +120,9 @@ async def test_allow_origin_flag(config_path: Path) -> None:
                 assert response.status == status, origin
 
 
-async def test_three_megabyte_body_and_one_over_the_limit(config_path: Path) -> None:
+async def test_three_megabyte_body_and_one_over_the_limit(
+    config_path: Path, serve_workers: tuple[str, ...]
+) -> None:
     from tests.support.history import sdk_converter
     from tests.support.sdk_codecs import SdkGzipCodec
 
@@ -130,7 +132,7 @@ async def test_three_megabyte_body_and_one_over_the_limit(config_path: Path) -> 
     assert 3_000_000 <= len(body) < 5_000_000
     too_big = json.dumps({"payloads": [{"data": "QUFB" * 1_300_000}]}).encode()
 
-    async with serve("--config", str(config_path), "--port", "0") as server:
+    async with serve("--config", str(config_path), "--port", "0", *serve_workers) as server:
         async with client_session() as session:
             answer = await post(session, f"{server.url}/decode", body)
             assert answer.status == 200
@@ -154,12 +156,14 @@ async def test_three_megabyte_body_and_one_over_the_limit(config_path: Path) -> 
                 assert response.status == 200
 
 
-async def test_tls(tmp_path: Path, fs_store: Path, sdk_gzip_fs: DataConverter) -> None:
+async def test_tls(
+    tmp_path: Path, fs_store: Path, sdk_gzip_fs: DataConverter, serve_workers: tuple[str, ...]
+) -> None:
     cert, key = make_self_signed(tmp_path)
     config = write_config(tmp_path, gzip_fs_profiles(fs_store), {"tls_cert": cert, "tls_key": key})
     trust = ssl.create_default_context(cafile=str(cert))
     encoded = await sdk_gzip_fs.encode([SMALL])
-    async with serve("--config", str(config), "--port", "0") as server:
+    async with serve("--config", str(config), "--port", "0", *serve_workers) as server:
         assert server.scheme == "https" and server.url.startswith("https://127.0.0.1:")
         connector = aiohttp.TCPConnector(ssl=trust)
         async with client_session(connector=connector) as session:
@@ -172,13 +176,15 @@ async def test_tls(tmp_path: Path, fs_store: Path, sdk_gzip_fs: DataConverter) -
                 await session.get(f"http://127.0.0.1:{server.port}/healthz")
 
 
-async def test_port_in_use_is_one_line_and_exit_2(config_path: Path) -> None:
+async def test_port_in_use_is_one_line_and_exit_2(
+    config_path: Path, serve_workers: tuple[str, ...]
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
         code, out, err = await run_serve_expecting_exit(
-            "--config", str(config_path), "--port", str(port)
+            "--config", str(config_path), "--port", str(port), *serve_workers
         )
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
@@ -196,30 +202,40 @@ async def test_port_in_use_is_one_line_and_exit_2(config_path: Path) -> None:
     ],
 )
 async def test_config_errors_are_one_line_and_exit_2(
-    tmp_path: Path, text: str, needle: str
+    tmp_path: Path, text: str, needle: str, serve_workers: tuple[str, ...]
 ) -> None:
     path = write_toml(tmp_path, text)
-    code, out, err = await run_serve_expecting_exit("--config", str(path), "--port", "0")
+    code, out, err = await run_serve_expecting_exit(
+        "--config", str(path), "--port", "0", *serve_workers
+    )
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in err, err
 
 
-async def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
-    code, _, err = await run_serve_expecting_exit("--config", str(tmp_path / "nope.toml"))
+async def test_missing_config_file_is_exit_2(
+    tmp_path: Path, serve_workers: tuple[str, ...]
+) -> None:
+    code, _, err = await run_serve_expecting_exit(
+        "--config", str(tmp_path / "nope.toml"), *serve_workers
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1 and "not found" in err
 
 
-async def test_tls_files_unreadable_is_exit_2(tmp_path: Path, fs_store: Path) -> None:
+async def test_tls_files_unreadable_is_exit_2(
+    tmp_path: Path, fs_store: Path, serve_workers: tuple[str, ...]
+) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a certificate")
     config = write_config(tmp_path, gzip_fs_profiles(fs_store), {"tls_cert": bad, "tls_key": bad})
-    code, _, err = await run_serve_expecting_exit("--config", str(config), "--port", "0")
+    code, _, err = await run_serve_expecting_exit(
+        "--config", str(config), "--port", "0", *serve_workers
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1 and "tls" in err, err
 
 
-async def test_sigint_stops_cleanly(config_path: Path) -> None:
-    server = ServeProcess(["--config", str(config_path), "--port", "0"])
+async def test_sigint_stops_cleanly(config_path: Path, serve_workers: tuple[str, ...]) -> None:
+    server = ServeProcess(["--config", str(config_path), "--port", "0", *serve_workers])
     try:
         await asyncio.to_thread(server.start)
         assert server.url.startswith("http://127.0.0.1:")
@@ -233,7 +249,10 @@ async def test_sigint_stops_cleanly(config_path: Path) -> None:
 
 
 async def test_200_concurrent_requests_with_mixed_sizes(
-    config_path: Path, sdk_gzip_fs: DataConverter, capsys: pytest.CaptureFixture[str]
+    config_path: Path,
+    sdk_gzip_fs: DataConverter,
+    capsys: pytest.CaptureFixture[str],
+    serve_workers: tuple[str, ...],
 ) -> None:
     """Small, stored-reference and 1 MB inline requests at once; each answer checked."""
     kinds: dict[str, tuple[list[Any], bytes]] = {}
@@ -246,7 +265,7 @@ async def test_200_concurrent_requests_with_mixed_sizes(
         kinds[kind] = (values, json.dumps(to_json(encoded)).encode())
     plan = ["large" if i % 20 == 0 else "refs" if i % 3 == 0 else "small" for i in range(200)]
 
-    async with serve("--config", str(config_path), "--port", "0") as server:
+    async with serve("--config", str(config_path), "--port", "0", *serve_workers) as server:
         connector = aiohttp.TCPConnector(limit=0)
         async with client_session(connector=connector) as session:
 
@@ -273,7 +292,9 @@ async def test_200_concurrent_requests_with_mixed_sizes(
         )
 
 
-async def test_a_large_request_does_not_stall_small_ones(tmp_path: Path) -> None:
+async def test_a_large_request_does_not_stall_small_ones(
+    tmp_path: Path, serve_workers: tuple[str, ...]
+) -> None:
     """While a 20 MB decode is in flight, small requests keep being answered."""
     from tests.support.history import sdk_converter
     from tests.support.sdk_codecs import SdkGzipCodec
@@ -283,7 +304,7 @@ async def test_a_large_request_does_not_stall_small_ones(tmp_path: Path) -> None
     big = json.dumps(to_json(await converter.encode([{"b": random_text(20_000_000)}]))).encode()
     small = json.dumps(to_json(await converter.encode([SMALL]))).encode()
 
-    async with serve("--config", str(config), "--port", "0") as server:
+    async with serve("--config", str(config), "--port", "0", *serve_workers) as server:
         async with client_session() as session:
             await post(session, f"{server.url}/decode", small)  # warm up
             started = time.perf_counter()

@@ -89,18 +89,23 @@ def _serve_workers(req: ServeRequest, loaded: Config) -> int:
     try:
         server.start()
     except ServerStartError as e:
-        return fail(PROG, str(e))
+        return _start_failed(e)
     if server.reachable_from_network:
         print(f"{PROG}: {_NETWORK_WARNING % server.config.server.host}", file=sys.stderr)
     return run_team(server)
+
+
+def _start_failed(e: ServerStartError) -> int:
+    """The one line for a server that could not start, with the command line's way out."""
+    fix = ": stop the other server or choose another port with --port (0 picks a free one)"
+    return fail(PROG, f"{e}{fix if e.port_in_use else ''}")
 
 
 async def _serve(server: CodecServer, config_path: str | None = None) -> int:
     try:
         await server.start()
     except ServerStartError as e:
-        fix = ": stop the other server or choose another port with --port (0 picks a free one)"
-        return fail(PROG, f"{e}{fix if e.port_in_use else ''}")
+        return _start_failed(e)
     try:
         # Handlers first: a script may signal as soon as it reads the "listening" line.
         stop, reload = asyncio.Event(), asyncio.Event()

@@ -2,26 +2,34 @@
 
 Exit codes are the commands' own (``ExitCode``): 0 done, 2 bad input/usage/config (one line,
 no traceback), 3 a payload could not be decoded (each named on stderr; stdout only with
---keep-going).
+--keep-going). The work is ``inspector.streamed``'s; several files at once are
+``decode_batch``'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
+import errno
+import io
 import os
+import shutil
 import sys
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
-from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
 from inspector.runtime import build_pipeline
-from inspector.views import transform_document
+from inspector.streamed import Failure, transform_file
 
 PROG = "payload-inspector decode"
+CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,62 +43,98 @@ class DecodeRequest:
     namespace: str | None = None
     readable: bool = False
     keep_going: bool = False
+    files: tuple[str, ...] = ()  # several documents (with ``output_dir``); else ``file``
+    output_dir: str | None = None
 
 
-def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
-    """The document's bytes and its name for messages."""
-    if file == "-":
-        stream = stdin or sys.stdin
-        if stream is None:  # started with standard input closed (`<&-`)
-            raise UsageError("<stdin>: standard input is closed: give a FILE instead of -")
+@contextlib.contextmanager
+def open_input(file: str) -> Iterator[tuple[BinaryIO, str]]:
+    """The document as a seekable binary file, and its name for messages.
+
+    Standard input is copied to a temporary file first: a document the streamed path does
+    not take is read a second time.
+    """
+    if file != "-":
         try:
-            return stream.buffer.read() if hasattr(
-                stream, "buffer"
-            ) else stream.read().encode(), "<stdin>"
+            f = open(file, "rb")  # closed below, after the yield
+        except OSError as e:
+            raise UsageError(f"{file}: cannot read: {e.strerror or e}") from None
+        with f:
+            yield f, file
+        return
+    if sys.stdin is None:  # started with standard input closed (`<&-`)
+        raise UsageError("<stdin>: standard input is closed: give a FILE instead of -")
+    with tempfile.TemporaryFile() as spool:
+        try:
+            shutil.copyfileobj(sys.stdin.buffer, spool, CHUNK_BYTES)
         except OSError as e:
             raise UsageError(f"<stdin>: cannot read: {e.strerror or e}") from None
-    try:
-        with open(file, "rb") as f:
-            return f.read(), file
-    except OSError as e:
-        raise UsageError(f"{file}: cannot read: {e.strerror or e}") from None
+        spool.seek(0)
+        yield spool, "<stdin>"
 
 
-async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
-    """Run ``decode``; returns the exit code and writes only the contract's output."""
+def report(source: str, failures: list[Failure], err: TextIO) -> None:
+    """One stderr line per failed payload: ``SOURCE: LABEL (POINTER): stage (component): cause``."""
+    for where, error in failures:
+        print(f"{source}: {where.label} ({where.pointer or '/'}): {error.describe()}", file=err)
+
+
+async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
+    """Run ``decode``; returns the exit code and writes only the contract's output.
+
+    The document goes to a temporary file as it is decoded and reaches ``out`` only once it
+    is known good (or ``--keep-going``): on exit 2 or 3 stdout gets nothing.
+    """
     view_option(req.view)
-    data, source = read_input(req.file)
-    doc = parse_document(data, source=source)
-    config = load_config(req.config)
-    profile = config.select(profile=req.profile, namespace=req.namespace)
-    pipeline = build_pipeline(
-        profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
-    )
-    try:
-        outcomes = await transform_document(doc, pipeline, req.view)
-    finally:
-        await pipeline.aclose()
-    failures = [(i, o) for i, o in outcomes.items() if o.error is not None]
-    for i, outcome in failures:
-        assert outcome.error is not None
-        where = doc.payloads[i].location
-        print(
-            f"{source}: {where.label} ({where.pointer or '/'}): {outcome.error.describe()}",
-            file=err,
+    with open_input(req.file) as (src, source), tempfile.TemporaryFile() as temp:
+        config = load_config(req.config)
+        profile = config.select(profile=req.profile, namespace=req.namespace)
+        pipeline = build_pipeline(
+            profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
         )
-    if failures and not req.keep_going:
-        return ExitCode.DECODE_FAILED
-    replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
-    render = render_readable if req.readable else write_document
-    out.write(render(doc, replacements))
-    out.write("\n")
-    out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
+        try:
+            failures = await transform_file(src, source, temp, pipeline, req.view, req.readable)
+        finally:
+            await pipeline.aclose()
+        report(source, failures, err)
+        if failures and not req.keep_going:
+            return ExitCode.DECODE_FAILED
+        temp.write(b"\n")
+        await asyncio.to_thread(copy_out, temp, out)
     return ExitCode.DECODE_FAILED if failures else ExitCode.OK
+
+
+def copy_out(temp: BinaryIO, out: BinaryIO) -> None:
+    """The whole of ``temp`` onto ``out``, by the kernel where it can (``sendfile``)."""
+    temp.flush()
+    out.flush()
+    size = temp.tell()
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(out.fileno(), temp.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except (OSError, AttributeError, io.UnsupportedOperation) as e:
+        if isinstance(e, OSError) and e.errno not in (errno.EINVAL, errno.ENOSYS, None):
+            raise  # a full disk or a reader that left: the caller names it
+    if offset < size:
+        temp.seek(offset)
+        shutil.copyfileobj(temp, out, CHUNK_BYTES)
+    out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
 
 
 def main(args: argparse.Namespace) -> int:
     """``payload-inspector decode``, from its parsed arguments."""
-    return run_decode(request_from(args, DecodeRequest))
+    req = request_from(args, DecodeRequest)
+    if req.output_dir is not None:
+        from inspector.commands.decode_batch import run_batch
+
+        return run_batch(req)
+    if len(req.files) > 1:
+        return fail(PROG, "several FILEs are decoded into a folder: add --output-dir DIR")
+    return run_decode(dataclasses.replace(req, file=req.files[0]) if req.files else req)
 
 
 def run_decode(req: DecodeRequest) -> int:
@@ -98,7 +142,7 @@ def run_decode(req: DecodeRequest) -> int:
     try:
         if sys.stdout is None:  # started with standard output closed (`>&-`)
             raise UsageError("standard output is closed: nowhere to print the document")
-        return asyncio.run(decode_main(req, sys.stdout, sys.stderr))
+        return asyncio.run(decode_main(req, sys.stdout.buffer, sys.stderr))
     except InspectorError as e:
         return fail(PROG, str(e))
     except BrokenPipeError:

@@ -419,18 +419,22 @@ def render_piece(piece: Piece, replacements: dict[int, Payload]) -> list[bytes]:
         text = _dump(marked, piece.level, piece.plain)
         found = list(_MARK_AT.finditer(text))
         if [int(m.group(1)) for m in found] == list(range(len(order))):
-            return _splice(text, found, [replacements[k] for k in order])
+            return _splice(text, found, [replacements[k] for k in order], piece.level)
     edits = [(p, payload_to_json(replacements[k])) for p, k in zip(pointers, order, strict=True)]
     return [_dump(rebuild(piece.value, edits), piece.level, piece.plain)]
 
 
-def _splice(text: bytes, marks: list[re.Match[bytes]], payloads: list[Payload]) -> list[bytes]:
+def _splice(
+    text: bytes, marks: list[re.Match[bytes]], payloads: list[Payload], level: int
+) -> list[bytes]:
     parts: list[bytes] = []
     at = 0
     for mark, payload in zip(marks, payloads, strict=True):
         start = mark.start()
-        head = text[text.rfind(b"\n", 0, start) + 1 : start]
-        indent = len(head) - len(head.lstrip(b" "))
+        line = text.rfind(b"\n", 0, start)
+        head = text[line + 1 : start]
+        # The element's first line is indented by what was written before it.
+        indent = len(head) - len(head.lstrip(b" ")) + (2 * level if line < 0 else 0)
         parts.append(text[at:start])
         _payload_parts(payload, indent, parts)
         at = mark.end()

@@ -134,16 +134,16 @@ async def transform_file(
     (``render_readable`` when ``readable``); returns the failures in document order.
 
     Both files must be seekable: a document the streamed path does not take is read again
-    whole, and ``out`` rewritten (``--readable`` always takes that path). A bad document
-    raises its ``DocumentError``, as ``parse_document`` words it.
+    whole, and ``out`` rewritten from where it was (``--readable`` always takes that path).
+    A bad document raises its ``DocumentError``, as ``parse_document`` words it.
     """
-    start = src.tell()
+    start, out_start = src.tell(), out.tell()
     if not readable:
         try:
             return await stream_view(src.read, out, source, pipeline, view)
         except NotStreamable:
             src.seek(start)
-            out.seek(0)
+            out.seek(out_start)
             out.truncate()
     data = await asyncio.to_thread(src.read)
     doc = await asyncio.to_thread(parse_document, data, source)

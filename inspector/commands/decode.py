@@ -16,6 +16,7 @@ import errno
 import io
 import os
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -82,26 +83,70 @@ def report(source: str, failures: list[Failure], err: TextIO) -> None:
 async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
     """Run ``decode``; returns the exit code and writes only the contract's output.
 
-    The document goes to a temporary file as it is decoded and reaches ``out`` only once it
-    is known good (or ``--keep-going``): on exit 2 or 3 stdout gets nothing.
+    The document is written as it is decoded, yet reaches stdout only when it is known good
+    (or ``--keep-going``): on exit 2 or 3 stdout gets nothing. Into a regular file it is
+    written in place and cut back to where it began if it fails; to anything else (a pipe,
+    a terminal) it goes through a temporary file, copied out at the end.
     """
     view_option(req.view)
-    with open_input(req.file) as (src, source), tempfile.TemporaryFile() as temp:
+    with open_input(req.file) as (src, source), contextlib.ExitStack() as stack:
         config = load_config(req.config)
         profile = config.select(profile=req.profile, namespace=req.namespace)
         pipeline = build_pipeline(
             profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
         )
+        in_place = _writes_in_place(out, src)
+        if in_place:
+            out.flush()
+            target, start = out, out.tell()
+        else:
+            target, start = stack.enter_context(tempfile.TemporaryFile()), 0
         try:
-            failures = await transform_file(src, source, temp, pipeline, req.view, req.readable)
+            failures = await transform_file(src, source, target, pipeline, req.view, req.readable)
+        except BaseException:
+            if in_place:
+                _cut(out, start)
+            raise
         finally:
             await pipeline.aclose()
         report(source, failures, err)
         if failures and not req.keep_going:
+            if in_place:
+                _cut(out, start)
             return ExitCode.DECODE_FAILED
-        temp.write(b"\n")
-        await asyncio.to_thread(copy_out, temp, out)
+        target.write(b"\n")
+        if in_place:
+            out.flush()  # a full disk is reported here, not at interpreter exit
+        else:
+            await asyncio.to_thread(copy_out, target, out)
     return ExitCode.DECODE_FAILED if failures else ExitCode.OK
+
+
+def _writes_in_place(out: BinaryIO, src: BinaryIO) -> bool:
+    """stdout is a regular file (not the input itself) that can be cut back."""
+    try:
+        mode = os.fstat(out.fileno())
+        return (
+            stat.S_ISREG(mode.st_mode)
+            and out.seekable()
+            and (mode.st_dev, mode.st_ino) != _identity(src)
+        )
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return False
+
+
+def _identity(f: BinaryIO) -> tuple[int, int]:
+    info = os.fstat(f.fileno())
+    return info.st_dev, info.st_ino
+
+
+def _cut(out: BinaryIO, start: int) -> None:
+    """Take back what was written from ``start`` on: the file is as it was before."""
+    with contextlib.suppress(OSError, ValueError):
+        out.flush()
+    with contextlib.suppress(OSError, ValueError):
+        out.seek(start)
+        out.truncate()
 
 
 def copy_out(temp: BinaryIO, out: BinaryIO) -> None:

@@ -260,6 +260,33 @@ def test_a_failing_last_payload_is_exit_3_with_nothing_on_stdout(
     )
 
 
+def test_into_a_regular_file_a_failure_leaves_it_as_it_was(
+    tmp_path: Path, gzip_history: dict[str, Any], gzip_config: Path
+) -> None:
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(gzip_history))
+    broken = json.loads(json.dumps(gzip_history))
+    broken["events"][-1]["workflowExecutionSignaledEventAttributes"]["input"]["payloads"] = [
+        {"metadata": {"encoding": base64.b64encode(b"binary/gzip").decode()}, "data": "AAAA"}
+    ]
+    bad.write_text(json.dumps(broken, indent=2))
+    whole = asyncio.run(_whole(good.read_bytes(), "decoded", gzip_config))
+    for source, code, expected in ((bad, 3, b"before\n"), (good, 0, b"before\n" + whole + b"\n")):
+        out = tmp_path / "out.json"
+        out.write_bytes(b"before\n")
+        with out.open("ab") as stdout:  # `>> out.json`: written in place, cut back on failure
+            result = subprocess.run(
+                cli_argv("decode", str(source), "--config", str(gzip_config)),
+                env=cli_env(),
+                cwd=REPO_ROOT,
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                timeout=120,
+            )
+        assert result.returncode == code, result.stderr
+        assert out.read_bytes() == expected
+
+
 def test_stdin_and_a_file_print_the_same(tmp_path: Path, gzip_config: Path) -> None:
     data = (SAMPLES / "history.json").read_bytes()
     path = tmp_path / "h.json"

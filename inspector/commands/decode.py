@@ -19,7 +19,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
@@ -48,16 +48,16 @@ class DecodeRequest:
     output_dir: str | None = None
 
 
-@contextlib.contextmanager
-def open_input(file: str) -> Iterator[tuple[BinaryIO, str]]:
+@contextlib.asynccontextmanager
+async def open_input(file: str) -> AsyncIterator[tuple[BinaryIO, str]]:
     """The document as a seekable binary file, and its name for messages.
 
-    Standard input is copied to a temporary file first: a document the streamed path does
-    not take is read a second time.
+    Standard input is copied to a temporary file first (in a thread, as the file is opened):
+    a document the streamed path does not take is read a second time.
     """
     if file != "-":
         try:
-            f = open(file, "rb")  # closed below, after the yield
+            f = await asyncio.to_thread(open, file, "rb")
         except OSError as e:
             raise UsageError(f"{file}: cannot read: {e.strerror or e}") from None
         with f:
@@ -67,7 +67,7 @@ def open_input(file: str) -> Iterator[tuple[BinaryIO, str]]:
         raise UsageError("<stdin>: standard input is closed: give a FILE instead of -")
     with tempfile.TemporaryFile() as spool:
         try:
-            shutil.copyfileobj(sys.stdin.buffer, spool, CHUNK_BYTES)
+            await asyncio.to_thread(shutil.copyfileobj, sys.stdin.buffer, spool, CHUNK_BYTES)
         except OSError as e:
             raise UsageError(f"<stdin>: cannot read: {e.strerror or e}") from None
         spool.seek(0)
@@ -89,36 +89,49 @@ async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
     a terminal) it goes through a temporary file, copied out at the end.
     """
     view_option(req.view)
-    with open_input(req.file) as (src, source), contextlib.ExitStack() as stack:
-        config = load_config(req.config)
-        profile = config.select(profile=req.profile, namespace=req.namespace)
-        pipeline = build_pipeline(
-            profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
-        )
-        in_place = _writes_in_place(out, src)
+    async with open_input(req.file) as (src, source):
+        with contextlib.ExitStack() as stack:
+            return await _decode_into(req, src, source, out, stack, err)
+
+
+async def _decode_into(
+    req: DecodeRequest,
+    src: BinaryIO,
+    source: str,
+    out: BinaryIO,
+    stack: contextlib.ExitStack,
+    err: TextIO,
+) -> int:
+    """The document from ``src`` onto ``out`` (in place or through a temporary file)."""
+    config = load_config(req.config)
+    profile = config.select(profile=req.profile, namespace=req.namespace)
+    pipeline = build_pipeline(
+        profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
+    )
+    in_place = _writes_in_place(out, src)
+    if in_place:
+        out.flush()
+        target, start = out, out.tell()
+    else:
+        target, start = stack.enter_context(tempfile.TemporaryFile()), 0
+    try:
+        failures = await transform_file(src, source, target, pipeline, req.view, req.readable)
+    except BaseException:
         if in_place:
-            out.flush()
-            target, start = out, out.tell()
-        else:
-            target, start = stack.enter_context(tempfile.TemporaryFile()), 0
-        try:
-            failures = await transform_file(src, source, target, pipeline, req.view, req.readable)
-        except BaseException:
-            if in_place:
-                _cut(out, start)
-            raise
-        finally:
-            await pipeline.aclose()
-        report(source, failures, err)
-        if failures and not req.keep_going:
-            if in_place:
-                _cut(out, start)
-            return ExitCode.DECODE_FAILED
-        target.write(b"\n")
+            _cut(out, start)
+        raise
+    finally:
+        await pipeline.aclose()
+    report(source, failures, err)
+    if failures and not req.keep_going:
         if in_place:
-            out.flush()  # a full disk is reported here, not at interpreter exit
-        else:
-            await asyncio.to_thread(copy_out, target, out)
+            _cut(out, start)
+        return ExitCode.DECODE_FAILED
+    target.write(b"\n")
+    if in_place:
+        out.flush()  # a full disk is reported here, not at interpreter exit
+    else:
+        await asyncio.to_thread(copy_out, target, out)
     return ExitCode.DECODE_FAILED if failures else ExitCode.OK
 
 

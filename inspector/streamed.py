@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from inspector.outcomes import Outcome, PayloadError
     from inspector.pipeline import Pipeline
 
-# A batch closes at this much payload data (as read) or this many payloads, whichever first.
+# A batch closes at this much payload data (or input, for events without payloads) or this
+# many payloads, whichever first.
 BATCH_BYTES = 1024 * 1024
 BATCH_PAYLOADS = 512
 WINDOW = 3  # batches decoding at once; with the one being written, what memory holds
@@ -43,7 +44,8 @@ class _Batch:
     items: list[Item] = field(default_factory=list)
     slots: list[tuple[Piece, int]] = field(default_factory=list)  # (piece, payload k)
     payloads: list[Payload] = field(default_factory=list)
-    size: int = 0
+    size: int = 0  # payload data in the batch
+    read: int = 0  # input in the batch
 
 
 def _next_batch(items: Iterator[Item]) -> _Batch | None:
@@ -52,12 +54,16 @@ def _next_batch(items: Iterator[Item]) -> _Batch | None:
     for item in items:
         batch.items.append(item)
         if isinstance(item, Piece):
+            batch.read += item.size
             for k, found in enumerate(item.payloads):
                 if found.location.transform:
                     batch.slots.append((item, k))
                     batch.payloads.append(found.payload)
                     batch.size += len(found.payload.data)
-            if batch.size >= BATCH_BYTES or len(batch.payloads) >= BATCH_PAYLOADS:
+            if (
+                max(batch.size, batch.read // 4) >= BATCH_BYTES
+                or len(batch.payloads) >= BATCH_PAYLOADS
+            ):
                 return batch
     return batch if batch.items else None
 

@@ -165,11 +165,11 @@ def run_batch(req: DecodeRequest) -> int:
         assert req.output_dir is not None
         sources = inputs(req.files or (req.file,))
         directory = Path(req.output_dir)
+        targets = outputs(sources, directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise UsageError(f"--output-dir: {directory}: {e.strerror or e}") from None
-        targets = outputs(sources, directory)
         return asyncio.run(batch_main(req, sources, targets, sys.stderr))
     except InspectorError as e:
         return fail(PROG, str(e))

@@ -65,6 +65,7 @@ class Piece:
     payloads: list[FoundPayload]
     first: int  # the document index of payloads[0]
     plain: bool  # read and written with the standard library (it holds a float)
+    size: int  # its length in the input
 
 
 Item = bytes | Piece
@@ -248,7 +249,7 @@ class StreamReader:
             child = f"{pointer}/{index}"
             found = self._payloads(kind, value, pointer, child, index)
             yield (b"[" if index == 0 else b",") + indent
-            yield Piece(value, child, level + 1, found, self.payload_count, plain)
+            yield Piece(value, child, level + 1, found, self.payload_count, plain, end - at)
             self.payload_count += len(found)
             at = buf.skip_ws(end)
             closing = buf.byte(at)

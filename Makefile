@@ -32,7 +32,7 @@ test: $(STAMP)
 screenshots: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) scripts/screenshots.py
 
-# Servers vs the seed, the one-core floor, the GUI on a 100 MB history (~10 min, offscreen);
+# Servers vs the seed, the one-core floor, the GUI and decode on a 100 MB history (offscreen);
 # rewrites the results table in bench/README.md.
 bench: $(STAMP)
 	@bash scripts/system-deps.sh

@@ -42,10 +42,15 @@ def render(results: dict[str, Any]) -> str:
         lines += _server_targets(servers)
     if gui:
         lines += _gui_targets(gui)
+    decode = results.get("decode")
+    if decode:
+        lines += _decode_targets(decode)
     if servers:
         lines += ["", *_server_rounds(servers)]
     if gui:
         lines += ["", *_gui_details(gui)]
+    if decode:
+        lines += ["", *_decode_details(decode)]
     return "\n".join(lines) + "\n"
 
 
@@ -174,4 +179,40 @@ def _gui_details(g: dict[str, Any]) -> list[str]:
         f"MiB); cold starts to a shown window: "
         + ", ".join(f"{x:.2f}" for x in g["cold_starts_s"])
         + " s.",
+    ]
+
+
+def _decode_targets(d: dict[str, Any]) -> list[str]:
+    from bench.decode_bench import summary
+
+    big, batch = d["big"], d["batch"]
+    s = summary(d)
+    size = big["file_bytes"]
+    speedup = batch["process_per_file_s"] / batch["one_process_s"]
+    return [
+        f"| `decode` of the {size / MiB:.0f} MiB history, throughput / the naive script's "
+        f"| ≥ 2× | **{s['ratio']:.2f}×** ({size / MiB / s['ours_s']:.0f} MiB/s: "
+        f"{s['ours_s']:.2f} s vs {s['naive_s']:.2f} s, median of {len(big['rounds'])}) "
+        f"| {_verdict(s['ratio'] >= 2)} |",
+        f"| `decode` peak RSS on it | ≤ 2 × the file ({2 * size / MiB:.0f} MiB) "
+        f"| **{s['ours_rss']:.2f} ×** (the naive script: {s['naive_rss']:.2f} ×) "
+        f"| {_verdict(s['ours_rss'] <= 2)} |",
+        f"| `decode --output-dir` of {batch['files']} histories of "
+        f"{batch['file_bytes'] / 1024:.0f} KiB vs a process per file | report "
+        f"| **{speedup:.1f}×** faster ({batch['one_process_s']:.1f} s vs "
+        f"{batch['process_per_file_s']:.1f} s) | — |",
+    ]
+
+
+def _decode_details(d: dict[str, Any]) -> list[str]:
+    big = d["big"]
+    rounds = "; ".join(
+        f"{r['naive']['seconds']:.2f} s / {r['ours']['seconds']:.2f} s, "
+        f"{r['naive']['peak_rss_bytes'] / MiB:.0f} / {r['ours']['peak_rss_bytes'] / MiB:.0f} MiB"
+        for r in big["rounds"]
+    )
+    return [
+        f"decode: {big['payloads']} payloads ({big['references']} references), "
+        f"{big['file_bytes'] / MiB:.1f} MiB in, {big['output_bytes'] / MiB:.0f} MiB out; "
+        f"rounds (naive / ours, wall and peak RSS): {rounds}.",
     ]

@@ -1,10 +1,11 @@
 """``make bench``: run every benchmark and rewrite the results in ``bench/README.md``.
 
 Parts 1 and 2 (servers and the floor) are in ``bench.server_bench``; part 3 (the GUI on a
-big history) in ``bench.gui_bench``. Everything runs in a scratch directory that is removed
+big history) in ``bench.gui_bench``; part 4 (``decode`` on it, and on a batch) in
+``bench.decode_bench``. Everything runs in a scratch directory that is removed
 afterwards; servers listen on 127.0.0.1 only and are stopped whatever happens.
 
-Usage: ``python -m bench.run [--quick] [--only servers|gui] [--no-write]``
+Usage: ``python -m bench.run [--quick] [--only servers|gui|decode] [--no-write]``
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import gui_bench, report, server_bench
+from bench import decode_bench, gui_bench, report, server_bench
 
 README = Path(__file__).with_name("README.md")
 
@@ -27,7 +28,7 @@ README = Path(__file__).with_name("README.md")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
-    parser.add_argument("--only", choices=("servers", "gui"), help="run one part")
+    parser.add_argument("--only", choices=("servers", "gui", "decode"), help="run one part")
     parser.add_argument(
         "--no-write", action="store_true", help="print the table, leave README.md alone"
     )
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             gui = root / "gui"
             gui.mkdir()
             results["gui"] = gui_bench.run(gui, quick=args.quick)
+        if args.only in (None, "decode"):
+            decode = root / "decode"
+            decode.mkdir()
+            results["decode"] = decode_bench.run(decode, quick=args.quick)
     results["machine"]["seconds"] = round(time.monotonic() - started)
     print(json.dumps(results, indent=1), file=sys.stderr)
     table = report.render(results)

@@ -34,7 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--config", metavar="PATH")
 
     dec = sub.add_parser("decode", help="decode a document and print it in the same shape")
-    dec.add_argument("file", nargs="?", default="-", help="the document, or - for stdin")
+    dec.add_argument(
+        "files", nargs="*", metavar="FILE", help="the document, or - for stdin (default)"
+    )
+    dec.add_argument(
+        "--output-dir",
+        metavar="DIR",
+        help="decode every FILE (or every .json file of a folder) into DIR, one output each",
+    )
     dec.add_argument("--view", choices=VIEWS, default="decoded")
     _profile_options(dec)
     dec.add_argument("--readable", action="store_true", help="render payloads for people")

@@ -75,6 +75,8 @@ class Budget:
     limit: int | None
     used: int = 0
     holds_gate: bool = False
+    # A document read in pieces: every operation on its pieces draws on this one budget.
+    shared: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def take(self, amount: int, allowance: int | None) -> None:
@@ -135,18 +137,25 @@ def allowance(limit: int | None) -> Iterator[None]:
 class operation_budget:
     """A fresh budget for one pipeline operation; its gate slot, if taken, is freed at the end.
 
-    A plain class rather than a generator: it wraps every request, small ones included.
+    With ``shared=True`` it is a document's budget, and the operations run within it (one per
+    batch of a document read in pieces) draw on it rather than open their own. A plain class
+    rather than a generator: it wraps every request, small ones included.
     """
 
-    def __init__(self, limit: int | None) -> None:
-        self.budget = Budget(limit)
+    def __init__(self, limit: int | None, *, shared: bool = False) -> None:
+        outer = _BUDGET.get()
+        self._inner = outer is not None and outer.shared
+        self.budget = outer if outer is not None and self._inner else Budget(limit, shared=shared)
         self._token: contextvars.Token[Budget | None] | None = None
 
     def __enter__(self) -> Budget:
-        self._token = _BUDGET.set(self.budget)
+        if not self._inner:
+            self._token = _BUDGET.set(self.budget)
         return self.budget
 
     def __exit__(self, *_: object) -> None:
+        if self._inner:  # the document's budget: its owner ends it
+            return
         if self._token is not None:
             _BUDGET.reset(self._token)
         if self.budget.holds_gate:

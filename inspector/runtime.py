@@ -1,6 +1,8 @@
 """Turn a configured profile into a runnable Pipeline (codec objects, drivers, cache).
 
-Which kinds exist, and which function below builds each, is ``inspector.config.kinds``.
+Which kinds exist, and which function below builds each, is ``inspector.config.kinds``. The
+remote codec and the S3 driver are imported by their builders: aiohttp's client and boto
+cost ``decode`` a third of a second to import, and most profiles use neither.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from inspector.codecs import (
     CodecChain,
     CodecConfigError,
     GzipCodec,
-    RemoteCodec,
     ZlibCodec,
     load_python_codec,
 )
@@ -31,7 +32,6 @@ from inspector.pipeline import Pipeline
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
 from inspector.storage.plugin import DriverConfigError, load_python_driver
-from inspector.storage.s3 import S3Store
 
 REMOTE_TIMEOUT = 30.0
 
@@ -110,6 +110,8 @@ def aes_gcm_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
 
 
 def remote_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    from inspector.codecs.remote import RemoteCodec
+
     assert spec.url is not None
     return RemoteCodec(spec.url, auth=spec.auth, namespace=namespace, timeout=REMOTE_TIMEOUT)
 
@@ -126,6 +128,8 @@ def filesystem_driver(spec: StorageSpec) -> StorageDriver:
 
 def s3_driver(spec: StorageSpec) -> StorageDriver:
     """The S3 driver's options are its kind's keys, as the config names them."""
+    from inspector.storage.s3 import S3Store
+
     assert spec.bucket is not None
     options = {key: getattr(spec, key) for key in driver_kind("s3").keys}
     return S3Store(name=spec.name, timeout_seconds=spec.timeout_seconds, **options)

@@ -3,27 +3,36 @@
 Exit codes are the commands' own (``ExitCode``): 0 done, 2 bad input/usage/config (one line,
 no traceback), 3 a payload could not be decoded, or with --strict was left in a codec's
 encoding (each named on stderr, as a left-encoded payload always is; stdout only with
---keep-going).
+--keep-going). The work is ``inspector.streamed``'s; several files at once are
+``decode_batch``'s.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
+import errno
+import io
 import os
+import shutil
+import stat
 import sys
+import tempfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
-from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
-from inspector.left_encoded import left_encoded
+from inspector.left_encoded import reason as left_reason
 from inspector.runtime import build_pipeline
-from inspector.views import transform_document
+from inspector.streamed import Findings, transform_file
 
 PROG = "payload-inspector decode"
+CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,70 +47,160 @@ class DecodeRequest:
     readable: bool = False
     keep_going: bool = False
     strict: bool = False
+    files: tuple[str, ...] = ()  # several documents (with ``output_dir``); else ``file``
+    output_dir: str | None = None
 
 
-def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
-    """The document's bytes and its name for messages."""
-    if file == "-":
-        stream = stdin or sys.stdin
-        if stream is None:  # started with standard input closed (`<&-`)
-            raise UsageError("<stdin>: standard input is closed: give a FILE instead of -")
+@contextlib.asynccontextmanager
+async def open_input(file: str) -> AsyncIterator[tuple[BinaryIO, str]]:
+    """The document as a seekable binary file, and its name for messages.
+
+    Standard input is copied to a temporary file first (in a thread, as the file is opened):
+    a document the streamed path does not take is read a second time.
+    """
+    if file != "-":
         try:
-            return stream.buffer.read() if hasattr(
-                stream, "buffer"
-            ) else stream.read().encode(), "<stdin>"
+            f = await asyncio.to_thread(open, file, "rb")
+        except OSError as e:
+            raise UsageError(f"{file}: cannot read: {e.strerror or e}") from None
+        with f:
+            yield f, file
+        return
+    if sys.stdin is None:  # started with standard input closed (`<&-`)
+        raise UsageError("<stdin>: standard input is closed: give a FILE instead of -")
+    with tempfile.TemporaryFile() as spool:
+        try:
+            await asyncio.to_thread(shutil.copyfileobj, sys.stdin.buffer, spool, CHUNK_BYTES)
         except OSError as e:
             raise UsageError(f"<stdin>: cannot read: {e.strerror or e}") from None
-    try:
-        with open(file, "rb") as f:
-            return f.read(), file
-    except OSError as e:
-        raise UsageError(f"{file}: cannot read: {e.strerror or e}") from None
+        spool.seek(0)
+        yield spool, "<stdin>"
 
 
-async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
-    """Run ``decode``; returns the exit code and writes only the contract's output."""
+def report(source: str, found: Findings, profile: str, err: TextIO) -> None:
+    """One stderr line per failed payload (``SOURCE: LABEL (POINTER): stage (component):
+    cause``), then one per payload left in a codec's encoding (``…: left encoded: …``)."""
+    for where, error in found.failures:
+        print(f"{source}: {where.label} ({where.pointer or '/'}): {error.describe()}", file=err)
+    for where, encoding in found.left:
+        why = left_reason(encoding, profile)
+        print(f"{source}: {where.label} ({where.pointer or '/'}): left encoded: {why}", file=err)
+
+
+async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
+    """Run ``decode``; returns the exit code and writes only the contract's output.
+
+    The document is written as it is decoded, yet reaches stdout only when it is known good
+    (or ``--keep-going``): on exit 2 or 3 stdout gets nothing. Into a regular file it is
+    written in place and cut back to where it began if it fails; to anything else (a pipe,
+    a terminal) it goes through a temporary file, copied out at the end.
+    """
     view_option(req.view)
-    data, source = read_input(req.file)
-    doc = parse_document(data, source=source)
+    async with open_input(req.file) as (src, source):
+        with contextlib.ExitStack() as stack:
+            return await _decode_into(req, src, source, out, stack, err)
+
+
+async def _decode_into(
+    req: DecodeRequest,
+    src: BinaryIO,
+    source: str,
+    out: BinaryIO,
+    stack: contextlib.ExitStack,
+    err: TextIO,
+) -> int:
+    """The document from ``src`` onto ``out`` (in place or through a temporary file)."""
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
     pipeline = build_pipeline(
         profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
     )
+    in_place = _writes_in_place(out, src)
+    if in_place:
+        out.flush()
+        target, start = out, out.tell()
+    else:
+        target, start = stack.enter_context(tempfile.TemporaryFile()), 0
     try:
-        outcomes = await transform_document(doc, pipeline, req.view)
+        found = await transform_file(src, source, target, pipeline, req.view, req.readable)
+    except BaseException:
+        if in_place:
+            _cut(out, start)
+        raise
     finally:
         await pipeline.aclose()
-    failures = [(i, o) for i, o in outcomes.items() if o.error is not None]
-    for i, outcome in failures:
-        assert outcome.error is not None
-        where = doc.payloads[i].location
-        print(
-            f"{source}: {where.label} ({where.pointer or '/'}): {outcome.error.describe()}",
-            file=err,
-        )
-    raw = ((i, found.payload) for i, found in enumerate(doc.payloads))
-    for item in (left := left_encoded(req.view, profile.name, raw, outcomes)):
-        where = doc.payloads[item.index].location
-        print(
-            f"{source}: {where.label} ({where.pointer or '/'}): left encoded: {item.reason}",
-            file=err,
-        )
-    failed = bool(failures) or (req.strict and bool(left))
+    report(source, found, profile.name, err)
+    failed = found.failed(strict=req.strict)
     if failed and not req.keep_going:
+        if in_place:
+            _cut(out, start)
         return ExitCode.DECODE_FAILED
-    replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
-    render = render_readable if req.readable else write_document
-    out.write(render(doc, replacements))
-    out.write("\n")
-    out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
+    target.write(b"\n")
+    if in_place:
+        out.flush()  # a full disk is reported here, not at interpreter exit
+    else:
+        await asyncio.to_thread(copy_out, target, out)
     return ExitCode.DECODE_FAILED if failed else ExitCode.OK
+
+
+def _writes_in_place(out: BinaryIO, src: BinaryIO) -> bool:
+    """stdout is a regular file (not the input itself) that can be cut back."""
+    try:
+        mode = os.fstat(out.fileno())
+        return (
+            stat.S_ISREG(mode.st_mode)
+            and out.seekable()
+            and (mode.st_dev, mode.st_ino) != _identity(src)
+        )
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        return False
+
+
+def _identity(f: BinaryIO) -> tuple[int, int]:
+    info = os.fstat(f.fileno())
+    return info.st_dev, info.st_ino
+
+
+def _cut(out: BinaryIO, start: int) -> None:
+    """Take back what was written from ``start`` on: the file is as it was before."""
+    with contextlib.suppress(OSError, ValueError):
+        out.flush()
+    with contextlib.suppress(OSError, ValueError):
+        out.seek(start)
+        out.truncate()
+
+
+def copy_out(temp: BinaryIO, out: BinaryIO) -> None:
+    """The whole of ``temp`` onto ``out``, by the kernel where it can (``sendfile``)."""
+    temp.flush()
+    out.flush()
+    size = temp.tell()
+    offset = 0
+    try:
+        while offset < size:
+            sent = os.sendfile(out.fileno(), temp.fileno(), offset, size - offset)
+            if sent == 0:
+                break
+            offset += sent
+    except (OSError, AttributeError, io.UnsupportedOperation) as e:
+        if isinstance(e, OSError) and e.errno not in (errno.EINVAL, errno.ENOSYS, None):
+            raise  # a full disk or a reader that left: the caller names it
+    if offset < size:
+        temp.seek(offset)
+        shutil.copyfileobj(temp, out, CHUNK_BYTES)
+    out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
 
 
 def main(args: argparse.Namespace) -> int:
     """``payload-inspector decode``, from its parsed arguments."""
-    return run_decode(request_from(args, DecodeRequest))
+    req = request_from(args, DecodeRequest)
+    if req.output_dir is not None:
+        from inspector.commands.decode_batch import run_batch
+
+        return run_batch(req)
+    if len(req.files) > 1:
+        return fail(PROG, "several FILEs are decoded into a folder: add --output-dir DIR")
+    return run_decode(dataclasses.replace(req, file=req.files[0]) if req.files else req)
 
 
 def run_decode(req: DecodeRequest) -> int:
@@ -109,7 +208,7 @@ def run_decode(req: DecodeRequest) -> int:
     try:
         if sys.stdout is None:  # started with standard output closed (`>&-`)
             raise UsageError("standard output is closed: nowhere to print the document")
-        return asyncio.run(decode_main(req, sys.stdout, sys.stderr))
+        return asyncio.run(decode_main(req, sys.stdout.buffer, sys.stderr))
     except InspectorError as e:
         return fail(PROG, str(e))
     except BrokenPipeError:

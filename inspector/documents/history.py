@@ -340,29 +340,36 @@ def event_id_of(event: dict[str, Any]) -> int | None:
 def history_payloads(events: list[Any], base: str, source: str) -> list[FoundPayload]:
     """Every payload of every event, in document order."""
     found: list[FoundPayload] = []
-    desc = HistoryEvent.DESCRIPTOR
     for index, event in enumerate(events):
-        pointer = f"{base}/{index}"
-        if not isinstance(event, dict):
-            raise error_at(source, pointer, f"expected an event object, got {describe(event)}")
-        event_id = event_id_of(event)
-        event_type = event_type_of(event)
-        head = f"event {event_id}" if event_id is not None else f"events[{index}]"
-        if event_type:
-            head = f"{head} · {event_type}"
+        found += event_payloads(event, f"{base}/{index}", index, source)
+    return found
 
-        start: _Entry = (_WALK, event, desc, pointer, "", True)
-        for value, ptr, label, transform in _walk(start, source):
-            payload, shorthand = read_element(value, ptr, source)
-            location = Location(
-                pointer=ptr,
-                label=f"{head} · {label}" if label else head,
-                event_id=event_id,
-                event_type=event_type,
-                field=label or None,
-                transform=transform,
-            )
-            found.append(FoundPayload(location, payload, shorthand))
+
+def event_payloads(event: Any, pointer: str, index: int, source: str) -> list[FoundPayload]:
+    """The payloads of one event (at ``pointer``, the ``index``-th of its history), in order.
+
+    One event at a time, so a history read piece by piece finds exactly what a whole one does.
+    """
+    if not isinstance(event, dict):
+        raise error_at(source, pointer, f"expected an event object, got {describe(event)}")
+    event_id = event_id_of(event)
+    event_type = event_type_of(event)
+    head = f"event {event_id}" if event_id is not None else f"events[{index}]"
+    if event_type:
+        head = f"{head} · {event_type}"
+    found: list[FoundPayload] = []
+    start: _Entry = (_WALK, event, HistoryEvent.DESCRIPTOR, pointer, "", True)
+    for value, ptr, label, transform in _walk(start, source):
+        payload, shorthand = read_element(value, ptr, source)
+        location = Location(
+            pointer=ptr,
+            label=f"{head} · {label}" if label else head,
+            event_id=event_id,
+            event_type=event_type,
+            field=label or None,
+            transform=transform,
+        )
+        found.append(FoundPayload(location, payload, shorthand))
     return found
 
 

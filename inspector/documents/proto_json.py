@@ -143,11 +143,29 @@ def payload_from_json(obj: Any, pointer: str = "", source: str = "<input>") -> P
 
 def payload_to_json(payload: Payload) -> dict[str, Any]:
     """Proto JSON as ``json_format.MessageToDict`` writes it (what codec servers return), with
-    metadata keys sorted: protobuf's map order varies from process to process, output must not."""
-    obj = json_format.MessageToDict(payload)
-    if "metadata" in obj:
-        obj["metadata"] = dict(sorted(obj["metadata"].items()))
-    return obj
+    metadata keys sorted: protobuf's map order varies from process to process, output must not.
+
+    Built directly (SIMD base64) when the message has only the fields the direct writer knows:
+    ``MessageToDict`` was a third of a big ``decode``.
+    """
+    if not DIRECT_WRITE:
+        obj = json_format.MessageToDict(payload)
+        if "metadata" in obj:
+            obj["metadata"] = dict(sorted(obj["metadata"].items()))
+        return obj
+    b64 = pybase64.b64encode_as_string
+    result: dict[str, Any] = {}
+    metadata = payload.metadata
+    if metadata:
+        result["metadata"] = {key: b64(metadata[key]) for key in sorted(metadata)}
+    if payload.data:
+        result["data"] = b64(payload.data)
+    details = payload.external_payloads
+    if details:
+        result["externalPayloads"] = [
+            {"sizeBytes": str(d.size_bytes)} if d.size_bytes else {} for d in details
+        ]
+    return result
 
 
 # ----------------------------------------------------------------------------- shorthand
@@ -199,7 +217,7 @@ def write_payloads(payloads: Sequence[Payload]) -> bytes:
     make an answer the same bytes whichever process wrote it. Written directly: base64 needs
     no escaping, so the answer is joined from pieces in one copy.
     """
-    if not _DIRECT_WRITE:
+    if not DIRECT_WRITE:
         return _write_generic(payloads)
     parts: list[bytes] = [b'{"payloads":[']
     for i, payload in enumerate(payloads):
@@ -221,7 +239,7 @@ def _write_generic(payloads: Sequence[Payload]) -> bytes:
 
 # The direct writer knows these fields (in field-number order, as ``ListFields`` gives them);
 # a Payload message with others (a newer temporalio) makes it step aside.
-_DIRECT_WRITE = [f.name for f in Payload.DESCRIPTOR.fields] == [
+DIRECT_WRITE = [f.name for f in Payload.DESCRIPTOR.fields] == [
     "metadata",
     "data",
     "external_payloads",

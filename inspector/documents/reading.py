@@ -43,15 +43,15 @@ def _wrong_shape(root: Any, source: str) -> DocumentError:
 
 def _element_list(items: list[Any], base: str, label: str, source: str) -> list[FoundPayload]:
     """Payloads of a ``payloads`` list or a top-level list, full or shorthand."""
-    found: list[FoundPayload] = []
-    for i, item in enumerate(items):
-        pointer = f"{base}/{i}"
-        payload, shorthand = read_element(item, pointer, source)
-        name = f"{label}[{i}]"
-        found.append(
-            FoundPayload(Location(pointer=pointer, label=name, field=name), payload, shorthand)
-        )
-    return found
+    return [element_payload(item, base, label, i, source) for i, item in enumerate(items)]
+
+
+def element_payload(item: Any, base: str, label: str, index: int, source: str) -> FoundPayload:
+    """The ``index``-th element of a payload list at ``base``, full or shorthand."""
+    pointer = f"{base}/{index}"
+    payload, shorthand = read_element(item, pointer, source)
+    name = f"{label}[{index}]"
+    return FoundPayload(Location(pointer=pointer, label=name, field=name), payload, shorthand)
 
 
 def parse_document(data: bytes | str, source: str = "<input>") -> Document:

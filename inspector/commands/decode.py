@@ -11,13 +11,16 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
 from inspector.documents import parse_document, render_readable, write_document
+from inspector.documents.redacted import redact_document
 from inspector.errors import InspectorError
+from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
 from inspector.views import transform_document
 
@@ -35,6 +38,7 @@ class DecodeRequest:
     namespace: str | None = None
     readable: bool = False
     keep_going: bool = False
+    redact: Sequence[str] = ()
 
 
 def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
@@ -59,6 +63,11 @@ def read_input(file: str, stdin: TextIO | None = None) -> tuple[bytes, str]:
 async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     """Run ``decode``; returns the exit code and writes only the contract's output."""
     view_option(req.view)
+    if req.redact and not req.readable:
+        raise UsageError(
+            "--redact needs --readable: without it the output is the codec server's exact answer"
+        )
+    redaction = Redaction.parse(req.redact)
     data, source = read_input(req.file)
     doc = parse_document(data, source=source)
     config = load_config(req.config)
@@ -81,8 +90,12 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     if failures and not req.keep_going:
         return ExitCode.DECODE_FAILED
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
-    render = render_readable if req.readable else write_document
-    out.write(render(doc, replacements))
+    if req.readable:
+        redaction = Redaction.of(req.redact, config.redaction_rules)
+        shown, _ = redact_document(doc, replacements, redaction)
+        out.write(render_readable(doc, shown))
+    else:
+        out.write(write_document(doc, replacements))
     out.write("\n")
     out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
     return ExitCode.DECODE_FAILED if failures else ExitCode.OK

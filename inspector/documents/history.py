@@ -302,7 +302,7 @@ def _camel_from_snake(name: str) -> str:
     return "".join(part[:1].upper() + part[1:].lower() for part in name.split("_") if part)
 
 
-def _event_type(event: dict[str, Any]) -> str | None:
+def event_type_name(event: dict[str, Any]) -> str | None:
     """Short event type ("ActivityTaskCompleted") from eventType or the attributes key."""
     raw = event.get("eventType", event.get("event_type"))
     if isinstance(raw, int) and not isinstance(raw, bool):
@@ -325,7 +325,7 @@ def _event_type(event: dict[str, Any]) -> str | None:
     return None
 
 
-def _event_id(event: dict[str, Any]) -> int | None:
+def event_id_of(event: dict[str, Any]) -> int | None:
     """eventId as a number: proto JSON writes int64 as a string, the Web UI may not."""
     raw = event.get("eventId", event.get("event_id"))
     if isinstance(raw, bool):
@@ -345,8 +345,8 @@ def history_payloads(events: list[Any], base: str, source: str) -> list[FoundPay
         pointer = f"{base}/{index}"
         if not isinstance(event, dict):
             raise error_at(source, pointer, f"expected an event object, got {describe(event)}")
-        event_id = _event_id(event)
-        event_type = _event_type(event)
+        event_id = event_id_of(event)
+        event_type = event_type_name(event)
         head = f"event {event_id}" if event_id is not None else f"events[{index}]"
         if event_type:
             head = f"{head} · {event_type}"

@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     shot = sub.add_parser("screenshot", help="render the app's view of FILE to a PNG")
     shot.add_argument("file")
     shot.add_argument("--view", choices=VIEWS, default="decoded")
-    shot.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    shot.add_argument("-o", "--output", metavar="OUT.png", help="the PNG (or use --evidence)")
     _profile_options(shot)
     shot.add_argument("--select", metavar="POINTER", help="JSON pointer of the payload to show")
     _redact_option(shot)

@@ -96,6 +96,11 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         tip="Save a PNG of this view with its audit caption",
     ),
     ActionSpec(
+        "evidence", FILE, "Save &evidence…", "Ctrl+Alt+S", "evidence_dialog",
+        tip="Save the screenshot, the shown value, its manifest and the redaction rules in a "
+        "folder that verify can check", needs=DOCUMENT,
+    ),
+    ActionSpec(
         "close_tab", FILE, "&Close tab", "Ctrl+W", "close_current_tab",
         separator=True, needs=TAB,
     ),

@@ -1,7 +1,8 @@
 """Audit screenshots: a PNG of what the window shows, with a caption strip that says what.
 
 The caption names the app and version, the view, the profile, the source (name and sha256
-of its bytes), the payload's location and the UTC time. It is also stored as PNG text
+of its bytes), the payload's location and the UTC time, and, when redaction rules are on,
+how many values they hid and the sha256 of the rules. It is also stored as PNG text
 chunks (``Caption``, ``Software``), so tools can read it without OCR. It never holds a key,
 a token or any other credential: only names the app shows anyway.
 """
@@ -34,13 +35,17 @@ class AuditCaption:
     location: str
     time_utc: str
     app: str = f"{APP_NAME} {__version__}"
+    redaction: str | None = None  # ``Redaction.caption``: "redacted: N values by K rules …"
 
     def lines(self) -> list[str]:
-        return [
+        lines = [
             f"{self.app}  ·  view: {self.view}  ·  profile: {self.profile}  ·  {self.time_utc}",
             f"source: {self.source}  ·  sha256: {self.sha256}",
             f"payload: {self.location}",
         ]
+        if self.redaction is not None:
+            lines.append(self.redaction)
+        return lines
 
     def text(self) -> str:
         return "\n".join(self.lines())

@@ -20,8 +20,10 @@ from typing import Protocol
 
 from inspector.config import ConfigError
 from inspector.documents import Document, FoundPayload, write_document
+from inspector.documents.redacted import redact_document
 from inspector.outcomes import Outcome
 from inspector.pipeline import Pipeline
+from inspector.redaction import NO_REDACTION, Redaction
 from inspector.views import transform_document
 
 from .results import ViewResults
@@ -115,12 +117,15 @@ async def decode_one(doc: Document, index: int, pipeline: Pipeline, view: str) -
     return result.get(0)
 
 
-def export_text(doc: Document, outcomes: Mapping[int, Outcome]) -> tuple[str, int]:
-    """The whole document with the outcomes' payloads, shape kept; and how many failed
-    (those are left as they were)."""
+def export_text(
+    doc: Document, outcomes: Mapping[int, Outcome], redaction: Redaction = NO_REDACTION
+) -> tuple[str, int]:
+    """The whole document with the outcomes' payloads, shape kept, redacted as shown; and how
+    many failed (those are left as they were)."""
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     failed = sum(1 for o in outcomes.values() if o.error is not None)
-    return write_document(doc, replacements), failed
+    shown, _ = redact_document(doc, replacements, redaction)
+    return write_document(doc, shown), failed
 
 
 class DocumentRun:

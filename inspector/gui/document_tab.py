@@ -97,6 +97,7 @@ class DocumentTab(QWidget):
         )
         self.detail.copy_value_button.clicked.connect(self.copy_value)
         self.detail.copy_path_button.clicked.connect(self.copy_path)
+        session.redaction_changed.connect(self._refresh_detail)
 
     @property
     def outcomes(self) -> Mapping[int, Outcome] | None:
@@ -299,6 +300,7 @@ class DocumentTab(QWidget):
             error=error,
             download=self.downloads.get(index),
             download_running=self.runner.is_running(f"{self.key}:download:{index}"),
+            redaction=self.session.redaction,
         )
 
     def _decode_to_show(self, index: int) -> None:

@@ -332,6 +332,13 @@ class MainWindow(QMainWindow):
     def screenshot_dialog(self) -> None:
         saving.screenshot_dialog(self)
 
+    def save_evidence(self, directory: Path) -> Path:
+        """The evidence folder of what the window shows (``saving.save_evidence``)."""
+        return saving.save_evidence(self, directory)
+
+    def evidence_dialog(self) -> None:
+        saving.evidence_dialog(self)
+
     def show_config(self) -> None:
         dialog = ConfigDialog(self.session, self)
         dialog.reloaded.connect(self._refresh_profiles)

@@ -19,7 +19,14 @@ from typing import Any, TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
-from inspector.diffing import Difference, Side, compare_documents, compare_payloads
+from inspector.diffing import (
+    Difference,
+    ItemDiff,
+    Side,
+    compare_documents,
+    compare_payloads,
+    differences,
+)
 from inspector.errors import InspectorError
 from inspector.redaction import Redaction
 from inspector.shown import ShownDocument, show_file
@@ -79,27 +86,27 @@ async def diff_main(req: DiffRequest, out: TextIO, err: TextIO) -> int:
         for line in failures:
             print(line, file=err)
         return ExitCode.DECODE_FAILED
-    differences = _compare(req, a, b)
+    found = differences(_compare(req, a, b))
     if req.json:
         answer = {
-            "same": not differences,
+            "same": not found,
             "a": req.a,
             "b": req.b,
             "view": req.view,
             "redaction": {"rules": redaction.texts, "sha256": redaction.sha256()}
             if redaction
             else None,
-            "differences": [d.as_json() for d in differences],
+            "differences": [d.as_json() for d in found],
         }
         out.write(json.dumps(answer, indent=2, ensure_ascii=False) + "\n")
     else:
-        for d in differences:
+        for d in found:
             out.write(describe(d) + "\n")
     out.flush()
-    return ExitCode.FAILED if differences else ExitCode.OK
+    return ExitCode.FAILED if found else ExitCode.OK
 
 
-def _compare(req: DiffRequest, a: ShownDocument, b: ShownDocument) -> list[Difference]:
+def _compare(req: DiffRequest, a: ShownDocument, b: ShownDocument) -> list[ItemDiff]:
     side_a, side_b = Side(a.doc, a.shown), Side(b.doc, b.shown)
     if req.select is None:
         return compare_documents(side_a, side_b)

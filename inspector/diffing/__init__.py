@@ -7,12 +7,14 @@
 from inspector.diffing.compare import (
     RUN_FIELDS,
     Difference,
+    ItemDiff,
     Side,
     compare_documents,
     compare_payloads,
+    differences,
 )
 from inspector.diffing.runs import EventKey, EventRef, align, event_refs
-from inspector.diffing.values import Change, diff_values
+from inspector.diffing.values import Change, diff_values, without
 
 __all__ = [
     "RUN_FIELDS",
@@ -20,10 +22,13 @@ __all__ = [
     "Difference",
     "EventKey",
     "EventRef",
+    "ItemDiff",
     "Side",
     "align",
     "compare_documents",
     "compare_payloads",
     "diff_values",
+    "differences",
     "event_refs",
+    "without",
 ]

@@ -17,7 +17,7 @@ from typing import Any
 from temporalio.api.common.v1 import Payload
 
 from inspector.diffing.runs import EventRef, align, event_refs
-from inspector.diffing.values import MISSING, Change, ChangeKind, diff_values
+from inspector.diffing.values import MISSING, Change, ChangeKind, diff_values, without
 from inspector.documents import Document, DocumentKind, FoundPayload, payload_to_readable
 from inspector.documents.writing import rebuild
 
@@ -85,36 +85,73 @@ class Side:
         return rebuild(self.doc.root, edits)
 
 
-def compare_payloads(a: Side, index_a: int, b: Side, index_b: int) -> list[Difference]:
+@dataclass(frozen=True)
+class ItemDiff:
+    """One compared item that differs — an event pair, or a payload pair — with both values
+    as compared (run fields left out; ``None`` for the side that lacks it) and the
+    differences inside it."""
+
+    where: str
+    a: Any
+    b: Any
+    differences: list[Difference]
+
+
+def compare_payloads(a: Side, index_a: int, b: Side, index_b: int) -> list[ItemDiff]:
     """Two payloads, as shown, value against value (``--select``)."""
     found_a, found_b = a.doc.payloads[index_a], b.doc.payloads[index_b]
-    where = _pair_label(found_a, found_b)
-    changes = diff_values(
-        payload_to_readable(a.payload(index_a)), payload_to_readable(b.payload(index_b))
-    )
-    return [_difference(where, c) for c in changes]
+    value_a = payload_to_readable(a.payload(index_a))
+    value_b = payload_to_readable(b.payload(index_b))
+    return _items(_pair_label(found_a, found_b), value_a, value_b, diff_values(value_a, value_b))
 
 
-def compare_documents(a: Side, b: Side) -> list[Difference]:
-    """Two documents: histories event by event, anything else as one structure."""
-    root_a, root_b = a.readable_root(), b.readable_root()
+def compare_documents(a: Side, b: Side) -> list[ItemDiff]:
+    """Two documents: histories event by event, anything else payload by payload."""
     if a.doc.kind is DocumentKind.HISTORY and b.doc.kind is DocumentKind.HISTORY:
-        return _compare_runs(a, root_a, b, root_b)
-    changes = diff_values(root_a, root_b)
-    return [_difference(_payload_at(a, b, c.path), c) for c in changes]
+        return _compare_runs(a, a.readable_root(), b, b.readable_root())
+    items: list[ItemDiff] = []
+    for i in range(max(len(a.doc.payloads), len(b.doc.payloads))):
+        if i >= len(b.doc.payloads):
+            value = payload_to_readable(a.payload(i))
+            where = a.doc.payloads[i].location.label
+            items.append(ItemDiff(where, value, MISSING, [Difference(where, "", "removed", value)]))
+        elif i >= len(a.doc.payloads):
+            value = payload_to_readable(b.payload(i))
+            where = b.doc.payloads[i].location.label
+            items.append(
+                ItemDiff(where, MISSING, value, [Difference(where, "", "added", MISSING, value)])
+            )
+        else:
+            items.extend(compare_payloads(a, i, b, i))
+    return items
 
 
-def _compare_runs(a: Side, root_a: Any, b: Side, root_b: Any) -> list[Difference]:
+def differences(items: list[ItemDiff]) -> list[Difference]:
+    """Every difference of every item, in order."""
+    return [d for item in items for d in item.differences]
+
+
+def _items(where: str, a: Any, b: Any, changes: list[Change]) -> list[ItemDiff]:
+    if not changes:
+        return []
+    return [ItemDiff(where, a, b, [_difference(where, c) for c in changes])]
+
+
+def _compare_runs(a: Side, root_a: Any, b: Side, root_b: Any) -> list[ItemDiff]:
     events_a, events_b = _events(root_a), _events(root_b)
     payloads_a, payloads_b = _event_payloads(a), _event_payloads(b)
-    out: list[Difference] = []
+    out: list[ItemDiff] = []
     for ref_a, ref_b in align(event_refs(events_a), event_refs(events_b)):
         if ref_b is None:
             assert ref_a is not None
-            out.append(Difference(ref_a.describe(), "", "removed", events_a[ref_a.index]))
+            where, event = ref_a.describe(), events_a[ref_a.index]
+            out.append(ItemDiff(where, event, MISSING, [Difference(where, "", "removed", event)]))
             continue
         if ref_a is None:
-            out.append(Difference(ref_b.describe(), "", "added", MISSING, events_b[ref_b.index]))
+            where, event = ref_b.describe(), events_b[ref_b.index]
+            out.append(
+                ItemDiff(where, MISSING, event, [Difference(where, "", "added", MISSING, event)])
+            )
             continue
         inside = payloads_a.get(ref_a.index, set()) | payloads_b.get(ref_b.index, set())
 
@@ -123,9 +160,16 @@ def _compare_runs(a: Side, root_a: Any, b: Side, root_b: Any) -> list[Difference
                 return False
             return not any(path == p or path.startswith(p + "/") for p in inside)
 
-        where = _refs_label(ref_a, ref_b)
-        for change in diff_values(events_a[ref_a.index], events_b[ref_b.index], skip=skip):
-            out.append(_difference(where, change))
+        event_a, event_b = events_a[ref_a.index], events_b[ref_b.index]
+        changes = diff_values(event_a, event_b, skip=skip)
+        out.extend(
+            _items(
+                _refs_label(ref_a, ref_b),
+                without(event_a, skip),
+                without(event_b, skip),
+                changes,
+            )
+        )
     return out
 
 
@@ -166,16 +210,6 @@ def _pair_label(a: FoundPayload, b: FoundPayload) -> str:
     la = f"{a.location.label} ({a.location.pointer or '/'})"
     lb = f"{b.location.label} ({b.location.pointer or '/'})"
     return la if la == lb else f"{la} ↔ {lb}"
-
-
-def _payload_at(a: Side, b: Side, path: str) -> str:
-    """The payload a document-level path falls in, named for people, else ``document``."""
-    for side in (a, b):
-        for found in side.doc.payloads:
-            p = found.location.pointer
-            if path == p or path.startswith(p + "/") or p == "":
-                return found.location.label
-    return "document"
 
 
 def _difference(where: str, change: Change) -> Difference:

@@ -78,6 +78,30 @@ def diff_values(
     return changes
 
 
+def without(value: Any, skip: Callable[[str, str], bool]) -> Any:
+    """A copy of ``value`` without the keys ``skip(pointer, key)`` names (what was not
+    compared, left out of what is shown beside the differences). Iterative."""
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, str, Any, Any]] = [(value, "", holder, 0)]
+    while stack:
+        item, path, into, slot = stack.pop()
+        if isinstance(item, dict):
+            copy: dict[str, Any] = {}
+            into[slot] = copy
+            for key, child in item.items():
+                if not skip(path, key):
+                    copy[key] = None
+                    stack.append((child, f"{path}/{escape(key)}", copy, key))
+        elif isinstance(item, list):
+            items: list[Any] = [None] * len(item)
+            into[slot] = items
+            for i, child in enumerate(item):
+                stack.append((child, f"{path}/{i}", items, i))
+        else:
+            into[slot] = item
+    return holder[0]
+
+
 class _Only:
     """A one-sided change kept in the walk's order (so output follows the documents)."""
 

@@ -108,13 +108,13 @@ def test_payload_documents_name_each_difference(tmp_path: Path) -> None:
     b = _sdk_payloads(tmp_path, "b.json", [{"amount": 12, "to": "alice"}, "same"])
     done = run(str(a), str(b))
     assert done.returncode == 1, done.stderr
-    assert done.stdout.splitlines() == ["payloads[0]: /payloads/0/data/amount: 10 → 12"]
+    assert done.stdout.splitlines() == ["payloads[0] (/payloads/0): /data/amount: 10 → 12"]
     answer = json.loads(run(str(a), str(b), "--json").stdout)
     assert answer["same"] is False
     assert answer["differences"] == [
         {
-            "where": "payloads[0]",
-            "path": "/payloads/0/data/amount",
+            "where": "payloads[0] (/payloads/0)",
+            "path": "/data/amount",
             "kind": "changed",
             "a": 10,
             "b": 12,
@@ -148,7 +148,9 @@ def test_usage_and_decode_failures(tmp_path: Path) -> None:
     done = run(str(enc), str(enc), "--config", str(config))
     assert done.returncode == 3, done.stderr
     assert done.stdout == ""
-    assert done.stderr.count("enc.json: payloads[0] (/payloads/0): pre-storage codec (aes-gcm)") == 2
+    assert (
+        done.stderr.count("enc.json: payloads[0] (/payloads/0): pre-storage codec (aes-gcm)") == 2
+    )
 
 
 @pytest.fixture(scope="module")

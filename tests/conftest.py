@@ -15,6 +15,8 @@ can reuse it.
   teardown.
 - ``make_client`` (function) → ``ClientFactory``: ``await make_client(config, log=...)`` is an
   aiohttp test client over ``create_app(config)``, the server without a process.
+- ``retry_runs`` (session) → ``RetryRuns``: two real runs of ``InspectorRetryWorkflow``
+  (gzip codec), the first one's activity failing once and retried, exported by the CLI.
 - ``real_history`` (session) → ``HistoryRun``: one real run of ``InspectorSampleWorkflow``
   with the gzip codec and the SDK's S3 driver (threshold 64 KiB) on ``moto_s3``, exported
   by the CLI to ``history.json``. Do not ``moto_s3.reset()`` while other tests still need
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 from tests.support.aio import run_sync
 from tests.support.history import HistoryRun, make_s3_gzip_history
 from tests.support.http import ClientFactory
+from tests.support.retry_history import RetryRuns, make_retry_histories
 from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
 from tests.support.temporal_server import TemporalDevServer, temporal_cli_path
 
@@ -125,6 +128,16 @@ def real_history(
         lambda: make_s3_gzip_history(temporal_server, bucket.endpoint_url, bucket.name, out),
         timeout=300,
     )
+
+
+@pytest.fixture(scope="session")
+def retry_runs(
+    temporal_server: TemporalDevServer, tmp_path_factory: pytest.TempPathFactory
+) -> RetryRuns:
+    """Two real runs of one order: the first charge declined once and retried, the second
+    not (``tests/support/retry_history.py``)."""
+    out = tmp_path_factory.mktemp("retry")
+    return run_sync(lambda: make_retry_histories(temporal_server, out), timeout=300)
 
 
 @pytest.fixture

@@ -201,8 +201,12 @@ def _event_payloads(side: Side) -> dict[int, set[str]]:
 
 
 def _refs_label(a: EventRef, b: EventRef) -> str:
-    if a.event_id == b.event_id and a.key == b.key:
-        return a.describe()
+    """``event 6 ActivityTaskStarted (activity 1)``; ``event 13 ↔ 8 …`` when the ids differ."""
+    if a.key == b.key:
+        if a.event_id == b.event_id:
+            return a.describe()
+        if a.event_id is not None and b.event_id is not None:
+            return f"event {a.event_id} ↔ {b.event_id} {a.key.describe()}"
     return f"{a.describe()} ↔ {b.describe()}"
 
 

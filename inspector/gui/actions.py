@@ -101,6 +101,11 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         "folder that verify can check", needs=DOCUMENT,
     ),
     ActionSpec(
+        "compare_with", FILE, "Compare &with document…", "Ctrl+Shift+O", "compare_dialog",
+        tip="Compare this document with another (two runs: aligned event by event)",
+        separator=True, needs=DOCUMENT,
+    ),
+    ActionSpec(
         "close_tab", FILE, "&Close tab", "Ctrl+W", "close_current_tab",
         separator=True, needs=TAB,
     ),
@@ -113,6 +118,11 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         "copy_path", EDIT, "Copy &path", "Ctrl+Alt+C", "copy_path", on_tab=True, needs=DOCUMENT
     ),
     ActionSpec("find", EDIT, "&Filter payloads", "Ctrl+F", "focus_filter", on_tab=True),
+    ActionSpec(
+        "compare", EDIT, "Co&mpare selected payloads", "Ctrl+Shift+D", "compare_selected",
+        tip="Side by side: the two payloads selected (Ctrl+click the second one)",
+        separator=True, needs=DOCUMENT,
+    ),
     *VIEW_ACTIONS,
     ActionSpec(
         "download", VIEW, "&Download selected reference", "Ctrl+D", "download_selected",
@@ -127,6 +137,10 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         tip="Cancel what is running",
     ),
     ActionSpec("server", VIEW, "Codec &server", "Ctrl+Shift+K", None),  # the dock's toggle
+    ActionSpec(
+        "redaction", SETTINGS, "&Redaction rules…", "Ctrl+Shift+R", "show_redaction",
+        tip="Hide values in what is shown, copied, exported and saved as evidence",
+    ),
     ActionSpec(
         "config", SETTINGS, "&Profiles and config file…", "Ctrl+,", "show_config",
         tip="Which config is in use",
@@ -151,6 +165,7 @@ TOOLBAR: tuple[str | ToolbarLabel, ...] = (
     SEPARATOR,
     PROFILE_PICKER,
     STRETCH,
+    "redaction",
     "screenshot",
     "server",
 )

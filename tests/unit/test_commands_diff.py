@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 from google.protobuf import json_format
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,11 +22,9 @@ from temporalio.api.common.v1 import Payloads
 from temporalio.converter import DataConverter
 
 from inspector.diffing import diff_values
-from tests.support.aio import run_sync
 from tests.support.config import aes_gcm_codec, profile, write_config
-from tests.support.retry_history import PROFILE, RetryRuns, make_retry_histories
+from tests.support.retry_history import PROFILE, RetryRuns
 from tests.support.sdk_codecs import SdkAesGcmCodec
-from tests.support.temporal_server import TemporalDevServer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "inspector" / "resources" / "samples"
 KEY = bytes(range(32))
@@ -151,14 +148,6 @@ def test_usage_and_decode_failures(tmp_path: Path) -> None:
     assert (
         done.stderr.count("enc.json: payloads[0] (/payloads/0): pre-storage codec (aes-gcm)") == 2
     )
-
-
-@pytest.fixture(scope="module")
-def retry_runs(
-    temporal_server: TemporalDevServer, tmp_path_factory: pytest.TempPathFactory
-) -> RetryRuns:
-    out = tmp_path_factory.mktemp("retry")
-    return run_sync(lambda: make_retry_histories(temporal_server, out), timeout=300)
 
 
 def test_diff_of_a_run_and_its_retry_names_the_attempt_and_the_payload(

@@ -162,14 +162,10 @@ def _compare_runs(a: Side, root_a: Any, b: Side, root_b: Any) -> list[ItemDiff]:
 
         event_a, event_b = events_a[ref_a.index], events_b[ref_b.index]
         changes = diff_values(event_a, event_b, skip=skip)
-        out.extend(
-            _items(
-                _refs_label(ref_a, ref_b),
-                without(event_a, skip),
-                without(event_b, skip),
-                changes,
-            )
-        )
+        if changes:  # what is shown beside them: the events as compared
+            where = _refs_label(ref_a, ref_b)
+            shown_a, shown_b = without(event_a, skip), without(event_b, skip)
+            out.extend(_items(where, shown_a, shown_b, changes))
     return out
 
 

@@ -67,7 +67,7 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
         raise UsageError(
             "--redact needs --readable: without it the output is the codec server's exact answer"
         )
-    redaction = Redaction.parse(req.redact)
+    Redaction.parse(req.redact)  # a bad rule is reported before the input is read
     data, source = read_input(req.file)
     doc = parse_document(data, source=source)
     config = load_config(req.config)

@@ -15,16 +15,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PySide6.QtGui import QImage
+from temporalio.api.common.v1 import Payloads
 from temporalio.converter import DataConverter
 
 from inspector.config import load_config
-from inspector.documents import Document, DocumentKind, FoundPayload, Location
+from inspector.documents import Document, DocumentKind, FoundPayload, Location, parse_document
 from inspector.evidence import MANIFEST, PNG, RULES, VALUE, verify
 from inspector.gui.detail_pane import DetailEntry, render_payload
+from inspector.gui.document_run import export_text
 from inspector.gui.payload_model import build_rows
+from inspector.outcomes import Outcome
 from inspector.redaction import REDACTED, Redaction
 from tests.gui.conftest import Runner, WindowFactory, settle
 from tests.support.config import write_config
@@ -147,6 +151,55 @@ def test_what_the_pane_renders_is_redacted_as_the_model_says(
     check_property(sdk_value, rules, rendered.value.value, entry.redacted)
     data = base64.b64decode(json.loads(rendered.proto_text).get("data", ""))
     check_property(sdk_value, rules, json.loads(data), entry.redacted)
+
+
+@given(
+    values=st.lists(JSON, min_size=1, max_size=3),
+    rules=st.lists(RULE_TEXTS, min_size=1, max_size=3),
+)
+@settings(max_examples=60, deadline=None)
+def test_exports_are_redacted_as_the_model_says(values: list[Any], rules: list[str]) -> None:
+    payloads = list(asyncio.run(DataConverter.default.encode(values)))
+    text = json_format.MessageToJson(Payloads(payloads=payloads))
+    doc = parse_document(text.encode(), source="p.json")
+    outcomes = {i: Outcome(payload=found.payload) for i, found in enumerate(doc.payloads)}
+    exported, failed = export_text(doc, outcomes, Redaction.parse(rules))
+    assert failed == 0
+    redaction = Redaction.parse(rules)
+    for sdk, written in zip(payloads, json.loads(exported)["payloads"], strict=True):
+        if not sdk.data:
+            continue
+        value = json.loads(sdk.data)
+        data = json.loads(base64.b64decode(written["data"]))
+        assert written["metadata"] == {"encoding": base64.b64encode(b"json/plain").decode()}
+        check_property(value, rules, data, redaction.apply(value).count)
+
+
+@given(value=JSON, rules=st.lists(RULE_TEXTS, min_size=1, max_size=3))
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_the_caption_counts_what_the_model_counts(
+    make_window: WindowFactory, run: Runner, value: Any, rules: list[str]
+) -> None:
+    window = make_window()
+    window.session.set_rules(rules)
+    payloads = list(run(DataConverter.default.encode([value])))  # on the test's loop
+    window.open_text(json_format.MessageToJson(Payloads(payloads=payloads)))
+    run(settle(window))
+    tab = window.current_tab()
+    assert tab is not None and tab.select_row(0)
+    run(settle(window))
+    if payloads[0].data:
+        sdk_value = json.loads(payloads[0].data)
+        assert tab.detail.rendered is not None
+        check_property(sdk_value, rules, tab.detail.rendered.value.value, tab.detail.entry.redacted)  # type: ignore[union-attr]
+        count = Redaction.parse(rules).apply(sdk_value).count
+    else:
+        count = 0
+    expected = Redaction.of(rules).caption(count)  # a rule given twice is named once
+    assert window.audit_caption().lines()[-1] == expected
+    window.close_current_tab()
 
 
 # -- evidence ----------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from temporalio.api.common.v1 import Payload
 
 from inspector import __version__, atomic_write
 from inspector.config import Config
-from inspector.documents import payload_to_readable
+from inspector.documents import parse_document, payload_to_readable
 from inspector.documents.redacted import redact_payload
 from inspector.errors import InspectorError
 from inspector.redaction import Redaction, RedactionError
@@ -228,8 +228,6 @@ def _caption_check(folder: Path, manifest: dict[str, Any], redaction: Redaction 
 async def _source_checks(
     folder: Path, manifest: dict[str, Any], source: str | Path, config: Config, rules: Redaction
 ) -> list[Check]:
-    from inspector.documents import parse_document
-
     data, name = read_source(source)
     actual = hashlib.sha256(data).hexdigest()
     recorded = (manifest.get("source") or {}).get("sha256")

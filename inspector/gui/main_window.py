@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.server_panel.state_changed.connect(self._server_state_changed)
 
         self._restore()
+        self._show_redaction_count()  # the config's rules are in effect from the start
         self._refresh_recent()
         self._refresh_profiles()
         self._update_actions()
@@ -297,9 +298,14 @@ class MainWindow(QMainWindow):
             tab.ensure_current()
         self._update_actions()
 
-    def _redaction_changed(self) -> None:
+    def _show_redaction_count(self) -> int:
+        """The toolbar's Redaction button says how many rules are in effect."""
         count = len(self.session.redaction.rules)
         self._actions["redaction"].setText(f"Redaction ({count})" if count else "Redaction")
+        return count
+
+    def _redaction_changed(self) -> None:
+        count = self._show_redaction_count()
         self.statusBar().showMessage(
             f"Redaction: {count} rule(s) in effect" if count else "Redaction off", 6000
         )

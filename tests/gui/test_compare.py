@@ -131,6 +131,7 @@ def test_the_rules_editor_checks_each_line_and_applies_them(
     )
     window = make_window(config)
     assert window.redaction_action.shortcut().toString() == "Ctrl+Shift+R"
+    assert window.redaction_action.text() == "Redaction (1)"  # the config's rule, from the start
     window.open_path(retry_runs.retried)
     run(settle(window))
     tab = window.current_tab()

@@ -1,4 +1,5 @@
-"""The ``payload-inspector`` command: the app, ``decode``, ``serve`` and ``screenshot``."""
+"""The ``payload-inspector`` command: the app, ``decode``, ``serve``, ``screenshot``, ``diff``
+and ``verify``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
 
 
 STRICT_HELP = "exit 3 when a payload is left in a codec's encoding (always named on stderr)"
+
+
+def _redact_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--redact",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="hide values in what is shown: key:NAME, path:/json/pointer/with/*, re:REGEX "
+        "(repeatable; the config's [redaction] rules apply after these)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the document even when some payloads fail (left as they were)",
     )
     dec.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    _redact_option(dec)
 
     srv = sub.add_parser("serve", help="run the codec server")
     srv.add_argument("--config", metavar="PATH")
@@ -75,10 +88,32 @@ def build_parser() -> argparse.ArgumentParser:
     shot = sub.add_parser("screenshot", help="render the app's view of FILE to a PNG")
     shot.add_argument("file")
     shot.add_argument("--view", choices=VIEWS, default="decoded")
-    shot.add_argument("-o", "--output", required=True, metavar="OUT.png")
+    shot.add_argument("-o", "--output", metavar="OUT.png", help="the PNG (or use --evidence)")
     _profile_options(shot)
     shot.add_argument("--select", metavar="POINTER", help="JSON pointer of the payload to show")
     shot.add_argument("--strict", action="store_true", help=STRICT_HELP)
+    _redact_option(shot)
+    shot.add_argument(
+        "--evidence",
+        metavar="DIR",
+        help="also write an evidence folder: the PNG, the shown value, manifest.json, rules.json",
+    )
+    dif = sub.add_parser("diff", help="compare two payloads, documents or runs, decoded")
+    dif.add_argument("a", metavar="A", help="the first document")
+    dif.add_argument("b", metavar="B", help="the second document")
+    dif.add_argument("--select", metavar="POINTER", help="compare only the payload at POINTER")
+    dif.add_argument(
+        "--select-b", metavar="POINTER", help="the payload of B to compare (default: --select)"
+    )
+    dif.add_argument("--view", choices=VIEWS, default="decoded")
+    _profile_options(dif)
+    _redact_option(dif)
+    dif.add_argument("--json", action="store_true", help="print the differences as JSON")
+
+    ver = sub.add_parser("verify", help="check an evidence folder (and its source)")
+    ver.add_argument("dir", metavar="DIR", help="the folder screenshot --evidence wrote")
+    ver.add_argument("--source", metavar="FILE", help="the source document to check it against")
+    ver.add_argument("--config", metavar="PATH")
     return parser
 
 
@@ -88,6 +123,8 @@ _COMMANDS = {
     "decode": "inspector.commands.decode",
     "serve": "inspector.commands.serve",
     "screenshot": "inspector.commands.screenshot",
+    "diff": "inspector.commands.diff",
+    "verify": "inspector.commands.verify",
 }
 
 

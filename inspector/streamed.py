@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from inspector import limits
 from inspector.documents import parse_document, render_readable, write_document
 from inspector.documents.model import Location
+from inspector.documents.redacted import redact_document
 from inspector.documents.streaming import Item, NotStreamable, Piece, StreamReader, render_piece
 from inspector.left_encoded import left_in
 from inspector.views import run_view, transform_document
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from inspector.outcomes import Outcome, PayloadError
     from inspector.pipeline import Pipeline
+    from inspector.redaction import Redaction
 
 # A batch closes at this much payload data (or input, for events without payloads) or this
 # many payloads, whichever first.
@@ -157,10 +159,17 @@ async def stream_view(
 
 
 async def transform_file(
-    src: BinaryIO, source: str, out: BinaryIO, pipeline: Pipeline, view: str, readable: bool
+    src: BinaryIO,
+    source: str,
+    out: BinaryIO,
+    pipeline: Pipeline,
+    view: str,
+    readable: bool,
+    redaction: Redaction | None = None,
 ) -> Findings:
     """``view`` over the document in ``src`` (from its start), written to ``out`` in its shape
-    (``render_readable`` when ``readable``); returns what it found, in document order.
+    (``render_readable`` when ``readable``, its values under ``redaction``); returns what it
+    found, in document order.
 
     Both files must be seekable: a document the streamed path does not take is read again
     whole, and ``out`` rewritten from where it was (``--readable`` always takes that path).
@@ -188,6 +197,8 @@ async def transform_file(
         ],
     )
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
+    if readable and redaction:  # redacted as shown, never in the pipeline's own work
+        replacements, _ = redact_document(doc, replacements, redaction)
     render = render_readable if readable else write_document
     text = await asyncio.to_thread(render, doc, replacements)
     await asyncio.to_thread(out.write, text.encode("utf-8"))

@@ -4,7 +4,9 @@ Offscreen, on throwaway settings, with the shipped samples: the start page, a de
 history (saved as an audit screenshot, caption included), the References view with a
 reference card, an error on one payload (a store that lost the blob), the codec server
 panel running with a few requests in its log, the Events page with a failure's cause
-chain, search hits inside values, and a history left encoded under the wrong profile.
+chain, search hits inside values, a history left encoded under the wrong profile, a view
+under redaction rules (with its caption and the rules editor), and two comparisons: two
+payloads side by side, and the two sample runs with their changed events.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import qasync  # noqa: E402
-from PySide6.QtCore import Qt, qInstallMessageHandler  # noqa: E402
+from PySide6.QtCore import QItemSelectionModel, Qt, qInstallMessageHandler  # noqa: E402
 
 from inspector.gui.app import create_application, quiet_offscreen  # noqa: E402
 from inspector.gui.collector import MainThreadCollector  # noqa: E402
@@ -214,6 +216,80 @@ async def left_encoded(tmp: Path) -> None:
     await close(window)
 
 
+REDACT = ["key:customer", "re:^ORDER-", "path:/rejection/details/*/limits"]
+SIGNAL = "/events/2/workflowExecutionSignaledEventAttributes/input/payloads/0"
+INPUT = "/events/0/workflowExecutionStartedEventAttributes/input/payloads/0"
+
+
+async def redacted() -> None:
+    """The decoded result under three rules: the audit screenshot, caption included, and
+    the rules editor over the window."""
+    window = _window(None)
+    window.session.set_rules(REDACT)
+    window.set_view("decoded")
+    window.open_path(HISTORY)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_pointer(RESULT)
+    await settle(window)
+    saved = window.save_screenshot(OUT / "redacted.png")
+    print(saved.relative_to(ROOT))
+    dialog = window.show_redaction()
+    dialog.resize(620, 420)
+    await settle(window)
+    dialog.grab().save(str(OUT / "redaction-rules.png"), "PNG")
+    print((OUT / "redaction-rules.png").relative_to(ROOT))
+    dialog.reject()
+    await close(window)
+
+
+async def compare_payloads() -> None:
+    """Two payloads of one history (Ctrl+click), side by side."""
+    window = _window(None)
+    window.open_path(HISTORY)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_pointer(INPUT)
+    first = tab.selected_index()
+    tab.select_pointer(RESULT)
+    second = tab.selected_index()
+    assert first is not None and second is not None
+    tab.table.selectionModel().select(
+        tab.proxy.mapFromSource(tab.model.index(tab.model.row_for_payload(first), 0)),
+        QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+    )
+    window.compare_selected()
+    await settle(window)
+    dialog = window.diff_windows[-1]
+    dialog.resize(*SIZE)
+    await settle(window)
+    dialog.grab().save(str(OUT / "diff-payloads.png"), "PNG")
+    print((OUT / "diff-payloads.png").relative_to(ROOT))
+    dialog.close()
+    await close(window)
+
+
+async def compare_runs() -> None:
+    """The two sample runs (the second with a larger report, kept in the store), aligned
+    event by event: the changed events, and the activity's input side by side."""
+    window = _window(SAMPLE_CONFIG)
+    window.open_path(HISTORY)
+    await settle(window)
+    window.compare_with(STORED)
+    await settle(window)
+    dialog = window.diff_windows[-1]
+    dialog.resize(*SIZE)
+    wanted = next(i for i, item in enumerate(dialog.items) if "ActivityTaskScheduled" in item.where)
+    dialog.changed_list.setCurrentRow(wanted)
+    await settle(window)
+    dialog.grab().save(str(OUT / "diff-runs.png"), "PNG")
+    print((OUT / "diff-runs.png").relative_to(ROOT))
+    dialog.close()
+    await close(window)
+
+
 async def close(window: MainWindow) -> None:
     await window.shutdown()
     window.close()
@@ -233,6 +309,9 @@ async def main() -> None:
             await events()
             await search()
             await left_encoded(Path(tmp))
+            await redacted()
+            await compare_payloads()
+            await compare_runs()
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

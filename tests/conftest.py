@@ -17,6 +17,8 @@ can reuse it.
   aiohttp test client over ``create_app(config)``, the server without a process.
 - ``serve_workers`` (function, two params) → ``()`` then ``("--workers", "2")``: extra
   ``serve`` arguments, so a contract test runs against one process and two gunicorn workers.
+- ``retry_runs`` (session) → ``RetryRuns``: two real runs of ``InspectorRetryWorkflow``
+  (gzip codec), the first one's activity failing once and retried, exported by the CLI.
 - ``real_history`` (session) → ``HistoryRun``: one real run of ``InspectorSampleWorkflow``
   with the gzip codec and the SDK's S3 driver (threshold 64 KiB) on ``moto_s3``, exported
   by the CLI to ``history.json``. Do not ``moto_s3.reset()`` while other tests still need
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 from tests.support.aio import run_sync
 from tests.support.history import HistoryRun, make_s3_gzip_history
 from tests.support.http import ClientFactory
+from tests.support.retry_history import RetryRuns, make_retry_histories
 from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
 from tests.support.temporal_server import TemporalDevServer, temporal_cli_path
 
@@ -134,6 +137,16 @@ def serve_workers(request: pytest.FixtureRequest) -> tuple[str, ...]:
     """``serve``'s extra arguments for one process, then for ``--workers 2`` (gunicorn): the
     contract tests run against both."""
     return () if request.param == 1 else ("--workers", "2")
+
+
+@pytest.fixture(scope="session")
+def retry_runs(
+    temporal_server: TemporalDevServer, tmp_path_factory: pytest.TempPathFactory
+) -> RetryRuns:
+    """Two real runs of one order: the first charge declined once and retried, the second
+    not (``tests/support/retry_history.py``)."""
+    out = tmp_path_factory.mktemp("retry")
+    return run_sync(lambda: make_retry_histories(temporal_server, out), timeout=300)
 
 
 @pytest.fixture

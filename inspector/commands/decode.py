@@ -20,7 +20,7 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
@@ -28,6 +28,7 @@ from inspector.commands import ExitCode, UsageError, fail, request_from, view_op
 from inspector.config import load_config
 from inspector.errors import InspectorError
 from inspector.left_encoded import reason as left_reason
+from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
 from inspector.streamed import Findings, transform_file
 
@@ -49,6 +50,7 @@ class DecodeRequest:
     strict: bool = False
     files: tuple[str, ...] = ()  # several documents (with ``output_dir``); else ``file``
     output_dir: str | None = None
+    redact: Sequence[str] = ()
 
 
 @contextlib.asynccontextmanager
@@ -87,6 +89,16 @@ def report(source: str, found: Findings, profile: str, err: TextIO) -> None:
         print(f"{source}: {where.label} ({where.pointer or '/'}): left encoded: {why}", file=err)
 
 
+def check_redact(req: DecodeRequest) -> None:
+    """``--redact`` only with ``--readable`` (else the output is the codec server's exact
+    answer), and every rule readable, before any input is read."""
+    if req.redact and not req.readable:
+        raise UsageError(
+            "--redact needs --readable: without it the output is the codec server's exact answer"
+        )
+    Redaction.parse(req.redact)
+
+
 async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
     """Run ``decode``; returns the exit code and writes only the contract's output.
 
@@ -96,6 +108,7 @@ async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
     a terminal) it goes through a temporary file, copied out at the end.
     """
     view_option(req.view)
+    check_redact(req)
     async with open_input(req.file) as (src, source):
         with contextlib.ExitStack() as stack:
             return await _decode_into(req, src, source, out, stack, err)
@@ -112,6 +125,8 @@ async def _decode_into(
     """The document from ``src`` onto ``out`` (in place or through a temporary file)."""
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
+    # What is shown is redacted (--readable only): the command line's rules, then the config's.
+    redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
     pipeline = build_pipeline(
         profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
     )
@@ -122,7 +137,9 @@ async def _decode_into(
     else:
         target, start = stack.enter_context(tempfile.TemporaryFile()), 0
     try:
-        found = await transform_file(src, source, target, pipeline, req.view, req.readable)
+        found = await transform_file(
+            src, source, target, pipeline, req.view, req.readable, redaction
+        )
     except BaseException:
         if in_place:
             _cut(out, start)

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from inspector.atomic_write import replacing
 from inspector.commands import ExitCode, UsageError, fail, view_option
-from inspector.commands.decode import PROG, report
+from inspector.commands.decode import PROG, check_redact, report
 from inspector.config import load_config
 from inspector.errors import InspectorError
+from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
 from inspector.streamed import Findings, transform_file
 
@@ -78,7 +79,11 @@ def outputs(sources: list[Path], directory: Path) -> list[Path]:
 
 
 async def _decode_one(
-    source: Path, target: Path, pipeline: Pipeline, req: DecodeRequest
+    source: Path,
+    target: Path,
+    pipeline: Pipeline,
+    req: DecodeRequest,
+    redaction: Redaction | None,
 ) -> _Result:
     """One document into its output; a file that is no document is a line, not an exit."""
     stack = contextlib.ExitStack()
@@ -90,7 +95,9 @@ async def _decode_one(
     try:
         temp = await asyncio.to_thread(stack.enter_context, replacing(target))
         with open(temp, "wb") as out:  # noqa: ASYNC230 (an empty file just made)
-            found = await transform_file(src, str(source), out, pipeline, req.view, req.readable)
+            found = await transform_file(
+                src, str(source), out, pipeline, req.view, req.readable, redaction
+            )
             out.write(b"\n")
         keep = not found.failed(strict=req.strict) or req.keep_going
         return _Result(found=found)
@@ -110,8 +117,10 @@ async def batch_main(
     req: DecodeRequest, sources: list[Path], targets: list[Path], err: TextIO
 ) -> int:
     """Decode each source into its target; returns the exit code."""
+    check_redact(req)
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
+    redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
     pipeline = build_pipeline(
         profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
     )
@@ -120,7 +129,7 @@ async def batch_main(
 
     async def run(source: Path, target: Path) -> _Result:
         async with slots:
-            result = await _decode_one(source, target, pipeline, req)
+            result = await _decode_one(source, target, pipeline, req, redaction)
         progress.step(source.name)
         return result
 

@@ -1,9 +1,11 @@
 """``payload-inspector screenshot FILE -o OUT.png``: the app's view of FILE, rendered headless.
 
 The same window, view and pipeline as the app, offscreen; the PNG carries the audit
-caption. Exit codes are the commands' ``ExitCode``: 2 for bad input, usage or config (one line
-on stderr), 3 when payloads failed in the view or, with --strict, were left in a codec's
-encoding (named on stderr either way; the PNG is still written, showing them), 0 otherwise.
+caption. ``--redact`` hides values as the app's rules do; ``--evidence DIR`` also writes the
+evidence folder (``inspector.evidence``) that ``verify`` checks. Exit codes are the
+commands' ``ExitCode``: 2 for bad input, usage or config (one line on stderr), 3 when
+payloads failed in the view or, with --strict, were left in a codec's encoding (named on
+stderr either way; the PNG is still written, showing them), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ import argparse
 import asyncio
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import qInstallMessageHandler
 
+from inspector import evidence
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
 from inspector.errors import InspectorError
 from inspector.gui.loading import LoadedDocument, ReadError, parse_bytes
+from inspector.redaction import Redaction
 
 PROG = "payload-inspector screenshot"
 WINDOW_SIZE = (1440, 900)
@@ -31,13 +36,15 @@ class ScreenshotRequest:
     """What the user asked of ``screenshot``."""
 
     file: str
-    output: str
+    output: str | None = None
     view: str = "decoded"
     config: str | None = None
     profile: str | None = None
     namespace: str | None = None
     select: str | None = None
     strict: bool = False
+    redact: Sequence[str] = ()
+    evidence: str | None = None
 
 
 def main(args: argparse.Namespace) -> int:
@@ -51,9 +58,13 @@ def run_screenshot(req: ScreenshotRequest) -> int:
         view_option(req.view)
         if req.profile is not None and req.namespace is not None:
             raise UsageError("--profile and --namespace exclude each other")
-        out = Path(req.output).expanduser()
-        if not out.parent.is_dir():
+        if req.output is None and req.evidence is None:
+            raise UsageError("give -o OUT.png, --evidence DIR, or both")
+        out = Path(req.output).expanduser() if req.output is not None else None
+        if out is not None and not out.parent.is_dir():
             raise UsageError(f"-o {req.output}: no such directory: {out.parent}")
+        Redaction.parse(req.redact)
+        folder = evidence.prepare(req.evidence) if req.evidence is not None else None
         loaded_config = load_config(req.config)
         loaded_config.select(profile=req.profile, namespace=req.namespace)
         path = Path(req.file).expanduser()
@@ -71,12 +82,18 @@ def run_screenshot(req: ScreenshotRequest) -> int:
                 f"(the first is at {pointers[0] or '/'!r})"
             )
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless unless told
-        return _render(loaded, req, out, req.select or pointers[0])
+        return _render(loaded, req, out, folder, req.select or pointers[0])
     except InspectorError as e:
         return fail(PROG, str(e))
 
 
-def _render(loaded: LoadedDocument, req: ScreenshotRequest, out: Path, pointer: str) -> int:
+def _render(
+    loaded: LoadedDocument,
+    req: ScreenshotRequest,
+    out: Path | None,
+    folder: Path | None,
+    pointer: str,
+) -> int:
     # The window stack is imported only once the inputs are known to be good.
     import qasync
 
@@ -95,6 +112,7 @@ def _render(loaded: LoadedDocument, req: ScreenshotRequest, out: Path, pointer: 
 
     async def main() -> int:
         window.session.select_exact(profile=req.profile, namespace=req.namespace)
+        window.session.set_rules(req.redact)
         window._refresh_profiles()
         window.set_view(req.view)
         window.show()
@@ -104,7 +122,10 @@ def _render(loaded: LoadedDocument, req: ScreenshotRequest, out: Path, pointer: 
         await window.runner.wait_idle(timeout=300)
         for _ in range(4):  # let layouts and paints happen (the loop runs Qt meanwhile)
             await asyncio.sleep(0.05)
-        window.save_screenshot(out)
+        if folder is not None:
+            window.save_evidence(folder)
+        if out is not None:
+            window.save_screenshot(out)
         failures = [(i, o) for i, o in sorted((tab.outcomes or {}).items()) if o.error is not None]
         for i, outcome in failures:
             assert outcome.error is not None

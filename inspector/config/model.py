@@ -121,6 +121,8 @@ class Config:
     source: Path | None
     server: ServerConfig
     profiles: Mapping[str, Profile]
+    # ``[redaction] rules``: applied after the command line's (``inspector.redaction``)
+    redaction_rules: tuple[str, ...] = ()
 
     @property
     def source_label(self) -> str:

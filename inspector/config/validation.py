@@ -26,6 +26,7 @@ from inspector.config.kinds import (
     DRIVER_TYPES,
 )
 from inspector.config.model import CodecSpec, Config, Profile, ServerConfig, StorageSpec
+from inspector.redaction import RedactionError, parse_rule
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
 PROFILE_KEYS = {"namespaces", "codecs", "proxy_codecs", "mark_references", "storage", "readers"}
@@ -36,8 +37,9 @@ AES_KEY_SIZES = (16, 24, 32)
 def read_config(data: Mapping[str, Any], *, label: str, source: Path | None) -> Config:
     """The Config a parsed file says; ``label`` names the file in every error."""
     reader = _Reader(label, source.parent if source else None)
-    reader.check_keys(data, "", {"server", "profiles"})
+    reader.check_keys(data, "", {"server", "profiles", "redaction"})
     server = _server(reader, data.get("server", {}))
+    redaction_rules = _redaction(reader, data.get("redaction", {}))
     profiles_raw = data.get("profiles", {})
     reader.expect(profiles_raw, dict, "profiles", "a table of profiles")
     if not profiles_raw:
@@ -49,7 +51,7 @@ def read_config(data: Mapping[str, Any], *, label: str, source: Path | None) -> 
                 raise reader.error(
                     f"profiles.{name}.readers", "readers need [server.jwt] to verify who asks"
                 )
-    return Config(source=source, server=server, profiles=profiles)
+    return Config(source=source, server=server, profiles=profiles, redaction_rules=redaction_rules)
 
 
 class _Reader:
@@ -195,6 +197,22 @@ def _tls(r: _Reader, raw: Mapping[str, Any]) -> dict[str, Path]:
     if len(tls) == 1:
         raise r.error("server.tls_cert", "tls_cert and tls_key go together")
     return tls
+
+
+# --- [redaction] -----------------------------------------------------------------------------
+
+
+def _redaction(r: _Reader, raw: Any) -> tuple[str, ...]:
+    """``rules = [...]``, each one checked as ``--redact`` checks it (``inspector.redaction``)."""
+    r.expect(raw, dict, "redaction", "a table")
+    r.check_keys(raw, "redaction", {"rules"})
+    rules = r.strings(raw.get("rules", []), "redaction.rules")
+    for i, text in enumerate(rules):
+        try:
+            parse_rule(text, f"redaction.rules[{i}]")
+        except RedactionError as e:
+            raise ConfigError(f"{r.label}: {e}") from None
+    return rules
 
 
 # --- [profiles.NAME] -------------------------------------------------------------------------

@@ -96,6 +96,16 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         tip="Save a PNG of this view with its audit caption",
     ),
     ActionSpec(
+        "evidence", FILE, "Save &evidence…", "Ctrl+Alt+S", "evidence_dialog",
+        tip="Save the screenshot, the shown value, its manifest and the redaction rules in a "
+        "folder that verify can check", needs=DOCUMENT,
+    ),
+    ActionSpec(
+        "compare_with", FILE, "Compare &with document…", "Ctrl+Alt+O", "compare_dialog",
+        tip="Compare this document with another (two runs: aligned event by event)",
+        separator=True, needs=DOCUMENT,
+    ),
+    ActionSpec(
         "close_tab", FILE, "&Close tab", "Ctrl+W", "close_current_tab",
         separator=True, needs=TAB,
     ),
@@ -110,6 +120,11 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
     ActionSpec("find", EDIT, "&Search payloads", "Ctrl+F", "focus_filter", on_tab=True),
     ActionSpec("find_next", EDIT, "Next &match", "F3", "next_match", on_tab=True),
     ActionSpec("find_previous", EDIT, "Pre&vious match", "Shift+F3", "previous_match", on_tab=True),
+    ActionSpec(
+        "compare", EDIT, "Co&mpare selected payloads", "Ctrl+Shift+D", "compare_selected",
+        tip="Side by side: the two payloads selected (Ctrl+click the second one)",
+        separator=True, needs=DOCUMENT,
+    ),
     *VIEW_ACTIONS,
     ActionSpec(
         "download", VIEW, "&Download selected reference", "Ctrl+D", "download_selected",
@@ -124,6 +139,10 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         tip="Cancel what is running",
     ),
     ActionSpec("server", VIEW, "Codec &server", "Ctrl+Shift+K", None),  # the dock's toggle
+    ActionSpec(
+        "redaction", SETTINGS, "&Redaction rules…", "Ctrl+Shift+R", "show_redaction",
+        tip="Hide values in what is shown, copied, exported and saved as evidence",
+    ),
     ActionSpec(
         "config", SETTINGS, "&Profiles and config file…", "Ctrl+,", "show_config",
         tip="Which config is in use",
@@ -148,6 +167,7 @@ TOOLBAR: tuple[str | ToolbarLabel, ...] = (
     SEPARATOR,
     PROFILE_PICKER,
     STRETCH,
+    "redaction",
     "screenshot",
     "server",
 )

@@ -1,7 +1,8 @@
 """Audit screenshots: a PNG of what the window shows, with a caption strip that says what.
 
 The caption names the app and version, the view, the profile, the source (name and sha256
-of its bytes), the payload's location and the UTC time. It is also stored as PNG text
+of its bytes), the payload's location and the UTC time, and, when redaction rules are on,
+how many values they hid and the sha256 of the rules. It is also stored as PNG text
 chunks (``Caption``, ``Software``), so tools can read it without OCR. It never holds a key,
 a token or any other credential: only names the app shows anyway.
 """
@@ -35,6 +36,7 @@ class AuditCaption:
     time_utc: str
     app: str = f"{APP_NAME} {__version__}"
     left_encoded: str = ""  # "2 payloads left encoded: no codec of profile 'x' decodes …"
+    redaction: str | None = None  # ``Redaction.caption``: "redacted: N values by K rules …"
 
     def lines(self) -> list[str]:
         lines = [
@@ -44,6 +46,8 @@ class AuditCaption:
         ]
         if self.left_encoded:
             lines.append(f"warning: {self.left_encoded}")
+        if self.redaction is not None:
+            lines.append(self.redaction)
         return lines
 
     def text(self) -> str:

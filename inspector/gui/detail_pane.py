@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import html
 from dataclasses import dataclass
+from functools import cached_property
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -31,7 +32,9 @@ from PySide6.QtWidgets import (
 from temporalio.api.common.v1 import Payload
 
 from inspector.documents import ReadableValue, read_value
+from inspector.documents.redacted import redact_payload
 from inspector.outcomes import Outcome, PayloadError
+from inspector.redaction import NO_REDACTION, Redaction
 from inspector.references import (
     ReferenceFormatError,
     is_marked,
@@ -79,13 +82,29 @@ class DetailEntry:
     error: PayloadError | None
     download: Outcome | None = None
     download_running: bool = False
+    redaction: Redaction = NO_REDACTION
 
     @property
-    def displayed(self) -> Payload:
-        """The payload whose content the tabs show."""
+    def source(self) -> Payload:
+        """The payload whose content the tabs show, before redaction."""
         if self.download is not None and self.download.payload is not None:
             return self.download.payload
         return self.shown if self.shown is not None else self.raw
+
+    @cached_property
+    def _redacted(self) -> tuple[Payload, int]:
+        return redact_payload(self.source, self.redaction)
+
+    @property
+    def displayed(self) -> Payload:
+        """What the tabs show: ``source`` with the redaction rules applied (may be slow for a
+        big payload: ``render_payload`` asks on a worker thread)."""
+        return self._redacted[0]
+
+    @property
+    def redacted(self) -> int:
+        """How many values the rules replaced in ``displayed``."""
+        return self._redacted[1]
 
 
 @dataclass(frozen=True)
@@ -267,6 +286,7 @@ class DetailPane(QWidget):
         self._show_all = False
         self._hex_all = False
         self.rendered: Rendered | None = None
+        self._summary = ""  # the header's summary line, before the redaction count
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 4, 4)
@@ -427,7 +447,8 @@ class DetailPane(QWidget):
             parts.append(human_size(raw.ByteSize()))
         if not entry.row.transform:
             parts.append("search attribute (never codec-encoded)")
-        self.summary.setText(" · ".join(parts))
+        self._summary = " · ".join(parts)
+        self.summary.setText(self._summary)
         if entry.error is not None:
             self.error_banner.show_error(entry.error)
         elif entry.download is not None and entry.download.error is not None:
@@ -482,23 +503,29 @@ class DetailPane(QWidget):
             self.download_cancel_requested.emit(self.entry.row.index)
 
     def _render(self, entry: DetailEntry) -> None:
-        payload = entry.displayed
         options = {"unfolded": self._unfolded, "show_all": self._show_all, "hex_all": self._hex_all}
-        if payload.ByteSize() <= INLINE_RENDER_BYTES:
+        if entry.source.ByteSize() <= INLINE_RENDER_BYTES:
             self._runner.cancel(self._key)
-            self._apply(render_payload(payload, **options))
+            self._apply(render_payload(entry.displayed, **options), entry)
             return
         self.value_view.set_text("Rendering…")
 
         async def work(progress: Progress) -> None:
-            rendered = await asyncio.to_thread(render_payload, payload, **options)
+            rendered = await asyncio.to_thread(
+                lambda: render_payload(entry.displayed, **options)  # redacts there too
+            )
             if self.entry is entry:
-                self._apply(rendered)
+                self._apply(rendered, entry)
 
         self._runner.start(self._key, "Rendering payload", work)
 
-    def _apply(self, r: Rendered) -> None:
+    def _apply(self, r: Rendered, entry: DetailEntry) -> None:
         self.rendered = r
+        if entry.redaction:
+            count = entry.redacted
+            self.summary.setText(
+                f"{self._summary} · {count} value{'' if count == 1 else 's'} redacted"
+            )
         self.value_view.set_text(
             r.value_text,
             json=r.value.is_json,

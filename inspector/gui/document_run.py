@@ -20,8 +20,10 @@ from typing import Protocol
 
 from inspector.config import ConfigError
 from inspector.documents import Document, FoundPayload, render_readable, write_document
+from inspector.documents.redacted import redact_document
 from inspector.outcomes import Outcome
 from inspector.pipeline import Pipeline
+from inspector.redaction import NO_REDACTION, Redaction
 from inspector.views import transform_document
 
 from .results import ViewResults
@@ -116,15 +118,20 @@ async def decode_one(doc: Document, index: int, pipeline: Pipeline, view: str) -
 
 
 def export_text(
-    doc: Document, outcomes: Mapping[int, Outcome], *, readable: bool = False
+    doc: Document,
+    outcomes: Mapping[int, Outcome],
+    redaction: Redaction = NO_REDACTION,
+    *,
+    readable: bool = False,
 ) -> tuple[str, int]:
-    """The whole document with the outcomes' payloads, shape kept (``readable``: rendered
-    for people, as ``decode --readable`` prints it); and how many failed (those are left
-    as they were)."""
+    """The whole document with the outcomes' payloads, shape kept, redacted as shown
+    (``readable``: rendered for people, as ``decode --readable`` prints it); and how many
+    failed (those are left as they were)."""
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     failed = sum(1 for o in outcomes.values() if o.error is not None)
+    shown, _ = redact_document(doc, replacements, redaction)
     render = render_readable if readable else write_document
-    return render(doc, replacements), failed
+    return render(doc, shown), failed
 
 
 class DocumentRun:

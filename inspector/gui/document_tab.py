@@ -114,6 +114,8 @@ class DocumentTab(QWidget):
         self.events.payload_selected.connect(self.select_row)
         self.events.event_selected.connect(self._show_event)
         self.events.group_selected.connect(self._show_group)
+        session.redaction_changed.connect(self._refresh_detail)
+        session.redaction_changed.connect(self._redaction_changed)
 
     @property
     def outcomes(self) -> Mapping[int, Outcome] | None:
@@ -413,6 +415,7 @@ class DocumentTab(QWidget):
             error=error,
             download=self.downloads.get(index),
             download_running=self.runner.is_running(f"{self.key}:download:{index}"),
+            redaction=self.session.redaction,
         )
 
     def _decode_to_show(self, index: int) -> None:
@@ -519,6 +522,12 @@ class DocumentTab(QWidget):
 
         self.runner.start(f"{self.key}:search", "Searching values", work)
 
+    def _redaction_changed(self) -> None:
+        """Other rules: the search looks at the values as they are now shown."""
+        self._index = None
+        if self.filter_edit.text().strip():
+            self.search(self.filter_edit.text())
+
     async def _search_items(self, loaded: LoadedDocument, *, complete: bool) -> list[Searchable]:
         """What each payload offers to a search, for the shown results (made once per result)."""
         shown = self.outcomes  # the view's results: the index is made once for them
@@ -528,7 +537,8 @@ class DocumentTab(QWidget):
         # again here, once); the index keeps only their compressed text.
         outcomes = await self.complete_outcomes() if complete else shown
         rows = self.model.rows()
-        items = await asyncio.to_thread(build_index, loaded.doc, rows, outcomes)
+        redaction = self.session.redaction
+        items = await asyncio.to_thread(build_index, loaded.doc, rows, outcomes, redaction)
         if complete:
             self._index = (shown, items)
         return items

@@ -239,6 +239,10 @@ class InspectorPage(QSplitter):
         """The current row's payload index."""
         return self.table.selected_payload()
 
+    def selected_indexes(self) -> list[int]:
+        """Every selected row's payload index (two of them: a comparison)."""
+        return self.table.selected_payloads()
+
     def selected_row(self) -> PayloadRow | None:
         index = self.selected_index()
         if index is None:

@@ -25,14 +25,16 @@ from PySide6.QtWidgets import (
 
 from inspector.views import VIEWS, View
 
-from . import actions, saving
+from . import actions, comparing, saving
 from .about_dialog import AboutDialog
 from .audit import AuditCaption
 from .config_dialog import ConfigDialog
+from .diff_window import DiffWindow
 from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
 from .profile_picker import ProfilePicker
+from .redaction_dialog import RedactionDialog
 from .resources import Sample, app_icon
 from .server_panel import ServerPanel
 from .session import PipelineSession
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self._all_tabs = False  # one search over every open document
         self._spreading = False  # a search text being copied to the other tabs
         self._closing = False
+        self.diff_windows: list[DiffWindow] = []  # open comparisons, kept alive here
         self.setWindowTitle("Payload Inspector")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -112,9 +115,11 @@ class MainWindow(QMainWindow):
         self.runner.changed.connect(self._update_status)
         self.runner.failed.connect(self._task_failed)
         self.session.changed.connect(self._session_changed)
+        self.session.redaction_changed.connect(self._redaction_changed)
         self.server_panel.state_changed.connect(self._server_state_changed)
 
         self._restore()
+        self._show_redaction_count()  # the config's rules are in effect from the start
         self._refresh_recent()
         self._refresh_profiles()
         self._update_actions()
@@ -356,6 +361,18 @@ class MainWindow(QMainWindow):
             tab.ensure_current()
         self._update_actions()
 
+    def _show_redaction_count(self) -> int:
+        """The toolbar's Redaction button says how many rules are in effect."""
+        count = len(self.session.redaction.rules)
+        self._actions["redaction"].setText(f"Redaction ({count})" if count else "Redaction")
+        return count
+
+    def _redaction_changed(self) -> None:
+        count = self._show_redaction_count()
+        self.statusBar().showMessage(
+            f"Redaction: {count} rule(s) in effect" if count else "Redaction off", 6000
+        )
+
     def _refresh_profiles(self) -> None:
         self.profile_picker.refresh()
 
@@ -395,6 +412,30 @@ class MainWindow(QMainWindow):
 
     def screenshot_dialog(self) -> None:
         saving.screenshot_dialog(self)
+
+    def save_evidence(self, directory: Path) -> Path:
+        """The evidence folder of what the window shows (``saving.save_evidence``)."""
+        return saving.save_evidence(self, directory)
+
+    def evidence_dialog(self) -> None:
+        saving.evidence_dialog(self)
+
+    # Comparing: see comparing.py; the rules editor: redaction_dialog.py.
+    def compare_selected(self) -> asyncio.Task[None] | None:
+        """The two payloads selected in the current document, side by side."""
+        return comparing.compare_selected(self)
+
+    def compare_dialog(self) -> None:
+        comparing.compare_dialog(self)
+
+    def compare_with(self, path: Path) -> asyncio.Task[None] | None:
+        """The current document against the one at ``path`` (runs aligned event by event)."""
+        return comparing.compare_with(self, path)
+
+    def show_redaction(self) -> RedactionDialog:
+        dialog = RedactionDialog(self.session, self)
+        dialog.open()
+        return dialog
 
     def show_config(self) -> None:
         dialog = ConfigDialog(self.session, self)

@@ -52,7 +52,8 @@ class PayloadTable(QTableView):
         self._wanted: dict[int, int] = {}  # fitted columns: the width their texts want
         self.setModel(proxy)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Ctrl+click selects a second payload to compare; the current row is the one shown.
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSortingEnabled(True)
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.setAlternatingRowColors(True)
@@ -165,6 +166,12 @@ class PayloadTable(QTableView):
             | QItemSelectionModel.SelectionFlag.Rows,
         )
         self.scrollTo(index)
+
+    def selected_payloads(self) -> list[int]:
+        """The payload indexes of every selected row, in the order the rows are shown."""
+        rows = sorted(self.selectionModel().selectedRows(), key=lambda i: i.row())
+        values = (index.data(INDEX_ROLE) for index in rows)
+        return [int(v) for v in values if v is not None]
 
     def selected_payload(self) -> int | None:
         """The current row's payload index."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QFileDialog
 
-from inspector import atomic_write
+from inspector import atomic_write, evidence
 from inspector.views import View
 
 from .audit import AuditCaption, ScreenshotError, render, save_png, utc_now
@@ -46,7 +46,10 @@ async def export_document(tab: DocumentTab, path: Path, *, readable: bool = Fals
     ``decode --readable`` prints it); returns how many payloads were left as they were."""
     assert tab.loaded is not None
     outcomes = await tab.complete_outcomes()
-    text, failed = await asyncio.to_thread(export_text, tab.loaded.doc, outcomes, readable=readable)
+    redaction = tab.session.redaction
+    text, failed = await asyncio.to_thread(
+        export_text, tab.loaded.doc, outcomes, redaction, readable=readable
+    )
     await asyncio.to_thread(write_atomically, path, text)
     return failed
 
@@ -81,7 +84,8 @@ def export(
 
 # -- audit screenshot ------------------------------------------------------------------
 def audit_caption(window: MainWindow) -> AuditCaption:
-    """What the screenshot says: view, profile, source and its sha256, payload, time."""
+    """What the screenshot says: view, profile, source and its sha256, payload, time, and
+    what redaction hid in the payload shown."""
     tab = window.current_tab()
     source, digest, location, left = "none", "—", "none", ""
     if tab is not None and tab.loaded is not None:
@@ -92,6 +96,8 @@ def audit_caption(window: MainWindow) -> AuditCaption:
             if row.left_reason:
                 location += f" — left encoded: {row.left_reason}"
         left = tab.left_encoded_summary()
+    redaction = window.session.redaction
+    entry = tab.detail.entry if tab is not None else None
     return AuditCaption(
         view=View(window.view).label,
         profile=window.session.profile_label,
@@ -100,12 +106,54 @@ def audit_caption(window: MainWindow) -> AuditCaption:
         location=location,
         time_utc=utc_now(),
         left_encoded=left,
+        redaction=redaction.caption(entry.redacted if entry else 0) if redaction else None,
     )
 
 
-def save_screenshot(window: MainWindow, path: Path) -> Path:
+def save_screenshot(window: MainWindow, path: Path, caption: AuditCaption | None = None) -> Path:
     """Render the window as it is now, with the caption, to ``path`` (PNG)."""
-    return save_png(render(window, audit_caption(window)), path)
+    return save_png(render(window, caption or audit_caption(window)), path)
+
+
+# -- evidence folder ---------------------------------------------------------------------
+def save_evidence(window: MainWindow, directory: Path) -> Path:
+    """The screenshot, the shown value, ``rules.json`` and ``manifest.json`` in ``directory``
+    (``inspector.evidence``); ``EvidenceError`` or ``ScreenshotError`` when it cannot be."""
+    tab = window.current_tab()
+    entry = tab.detail.entry if tab is not None else None
+    if tab is None or tab.loaded is None or entry is None or window.session.profile is None:
+        raise evidence.EvidenceError("select a payload of a document first")
+    folder = evidence.prepare(directory)
+    caption = audit_caption(window)
+    save_screenshot(window, folder / evidence.PNG, caption)
+    shot = evidence.Shot(
+        source_name=tab.loaded.name,
+        source_sha256=tab.loaded.sha256,
+        view=window.view,
+        profile=window.session.profile.name,
+        namespace=window.session.namespace,
+        pointer=entry.row.pointer,
+        label=entry.row.label,
+        time_utc=caption.time_utc,
+    )
+    evidence.write_bundle(folder, entry.displayed, entry.redacted, window.session.redaction, shot)
+    return folder
+
+
+def evidence_dialog(window: MainWindow) -> None:
+    """Ask for a folder (one per piece of evidence), then save there."""
+    path = QFileDialog.getExistingDirectory(window, "Save evidence into folder", str(Path.home()))
+    if path:
+        QTimer.singleShot(DIALOG_GONE_MS, lambda: _save_evidence_reporting(window, Path(path)))
+
+
+def _save_evidence_reporting(window: MainWindow, path: Path) -> None:
+    try:
+        folder = save_evidence(window, path)
+    except (ScreenshotError, evidence.EvidenceError) as e:
+        window.statusBar().showMessage(f"Evidence not saved: {e}", 10_000)
+        return
+    window.statusBar().showMessage(f"Evidence saved in {folder}", 8000)
 
 
 def screenshot_dialog(window: MainWindow) -> None:

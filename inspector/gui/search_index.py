@@ -12,7 +12,9 @@ from typing import Any
 from temporalio.api.common.v1 import Payload
 
 from inspector.documents import Document, read_value
+from inspector.documents.redacted import redact_payload
 from inspector.outcomes import Outcome
+from inspector.redaction import Redaction
 from inspector.search import PLAIN_BYTES, Searchable, value_bytes, value_text
 
 from .payload_model import PayloadRow
@@ -41,14 +43,21 @@ def _text(payload: Payload) -> tuple[str, Callable[[], Any] | None]:
 
 
 def build_index(
-    doc: Document, rows: Sequence[PayloadRow], outcomes: Mapping[int, Outcome] | None
+    doc: Document,
+    rows: Sequence[PayloadRow],
+    outcomes: Mapping[int, Outcome] | None,
+    redaction: Redaction | None = None,
 ) -> list[Searchable]:
     """One item per row; the value is the one the view shows (the document's before it
-    has run; nothing for a payload that failed)."""
+    has run; nothing for a payload that failed), redacted as shown: a redacted value is
+    never found by what it hides."""
 
     def shown(row: PayloadRow) -> Payload | None:
         outcome = outcomes.get(row.index) if outcomes is not None else None
-        return outcome.payload if outcome is not None else doc.payloads[row.index].payload
+        payload = outcome.payload if outcome is not None else doc.payloads[row.index].payload
+        if payload is not None and redaction:
+            payload, _ = redact_payload(payload, redaction)
+        return payload
 
     # Big documents keep their values' text packed; the data's size tells before any is read.
     packed = sum(len(p.data) for row in rows if (p := shown(row)) is not None) > PLAIN_BYTES

@@ -3,12 +3,15 @@
 A choice is a profile name or a namespace (as the server picks by ``X-Namespace``); empty
 means namespace ``default``, like ``decode`` without ``--profile``/``--namespace``.
 Changing it replaces the pipeline (the old one is closed once its work is cancelled).
+The redaction rules (the user's, then the config's) live here too: every tab shows its
+values through them, and changing them re-renders without decoding again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from inspector.config import (
 )
 from inspector.pipeline import Pipeline
 from inspector.pipelines import PipelinePool, choose
+from inspector.redaction import Redaction
 from inspector.storage.cache import BlobCache
 
 log = logging.getLogger(__name__)
@@ -58,6 +62,7 @@ class PipelineSession(QObject):
     """Owns the config, the current profile choice and the pipeline built from it."""
 
     changed = Signal()  # the profile or the config changed: results are stale
+    redaction_changed = Signal()  # the rules changed: what is shown, not the results
 
     def __init__(self, config_path: str | Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -69,6 +74,8 @@ class PipelineSession(QObject):
         self.namespace: str | None = None
         self.error: str | None = None
         self.generation = 0
+        self.rules: tuple[str, ...] = ()  # the rules editor's (or --redact), before the config's
+        self.redaction = Redaction.of(self.rules, self.state.config.redaction_rules)
         # The app keeps decoded payloads within its own memory budget and decodes a whole
         # document as one operation: only the per-payload bound applies here.
         self._pipelines = PipelinePool(
@@ -102,9 +109,22 @@ class PipelineSession(QObject):
         if config_path is not None:
             self.config_path = config_path
         self.state = read_config(self.config_path)
+        self._set_redaction(self.rules)
         self._pipelines.reset(self.state.config, BlobCache(self.state.config.server.cache_bytes))
         self._resolve()
         self._changed()
+
+    def set_rules(self, rules: Sequence[str]) -> None:
+        """The user's rules (applied before the config's); ``RedactionError`` for a bad one."""
+        Redaction.parse(rules)
+        self._set_redaction(tuple(rules))
+
+    def _set_redaction(self, rules: tuple[str, ...]) -> None:
+        redaction = Redaction.of(rules, self.state.config.redaction_rules)
+        self.rules = rules
+        if redaction != self.redaction:
+            self.redaction = redaction
+            self.redaction_changed.emit()
 
     def select(self, choice: str | None) -> None:
         """The toolbar's text: a profile by name, else the profile serving that namespace."""

@@ -117,3 +117,16 @@ def test_all_tabs_searches_every_document_and_titles_count_the_matches(
     plain.filter_edit.clear()
     run(wait_for(lambda: "matches" not in window.tabs.tabText(0)))
     assert stored.filter_edit.text() == ""
+
+
+def test_a_redacted_value_is_not_found_by_what_it_hides(
+    make_window: WindowFactory, run: Runner
+) -> None:
+    window, tab = _open_gzip_sample(make_window, run)
+    assert _search(run, window, tab, "ORDER-4711")
+    window.session.set_rules(["re:ORDER-4711"])
+    run(wait_for(lambda: tab.inspector_page.matches == []))
+    run(settle(window))
+    assert tab.count_label.text() == f"0 of {tab.model.rowCount()}"
+    window.session.set_rules([])
+    run(wait_for(lambda: tab.inspector_page.matches != []))

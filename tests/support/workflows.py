@@ -172,3 +172,42 @@ class InspectorSampleWorkflow:
     def set_priority(self, level: int) -> str:
         self._priority = level
         return f"priority set to {level}"
+
+
+# -- a run and its retry: an activity that fails once ------------------------------------
+
+CHARGE_DECLINED = "CardDeclined"
+_charges_seen: set[str] = set()  # order ids whose charge failed once in this worker process
+
+
+@dataclass
+class ChargeInput:
+    order_id: str
+    amount: float
+    customer: str
+
+
+@activity.defn(name="inspector_charge")
+async def charge(inp: ChargeInput) -> dict[str, Any]:
+    """Declines an order's first charge in this process, then accepts every attempt: the
+    first run of an order retries once, a later run of the same order does not."""
+    attempt = activity.info().attempt
+    if inp.order_id not in _charges_seen:
+        _charges_seen.add(inp.order_id)
+        raise ApplicationError(f"card declined for {inp.order_id}", type=CHARGE_DECLINED)
+    return {"order_id": inp.order_id, "charged": inp.amount, "attempt": attempt}
+
+
+@workflow.defn(name="InspectorRetryWorkflow")
+class InspectorRetryWorkflow:
+    @workflow.run
+    async def run(self, inp: ChargeInput) -> dict[str, Any]:
+        receipt = await workflow.execute_activity(
+            charge,
+            inp,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(milliseconds=100), maximum_attempts=3
+            ),
+        )
+        return {"customer": inp.customer, "receipt": receipt}

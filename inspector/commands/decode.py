@@ -16,6 +16,7 @@ from typing import TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
+from inspector.diagnosis import Diagnoser, hint
 from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
 from inspector.runtime import build_pipeline
@@ -71,13 +72,16 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     finally:
         await pipeline.aclose()
     failures = [(i, o) for i, o in outcomes.items() if o.error is not None]
+    diagnoser = Diagnoser(config, profile, req.namespace)
     for i, outcome in failures:
         assert outcome.error is not None
         where = doc.payloads[i].location
+        why = hint(await diagnoser.line(doc.payloads[i].payload, outcome.error))
         print(
-            f"{source}: {where.label} ({where.pointer or '/'}): {outcome.error.describe()}",
+            f"{source}: {where.label} ({where.pointer or '/'}): {outcome.error.describe()}{why}",
             file=err,
         )
+    await diagnoser.aclose()
     if failures and not req.keep_going:
         return ExitCode.DECODE_FAILED
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}

@@ -257,7 +257,9 @@ class Diagnoser:
     def _unfixed(self, trace: Trace) -> str | None:
         error = trace.outcome.error if trace.outcome is not None else None
         if error is not None and error.kind is ErrorKind.MISSING:
-            return f"no profile's storage has this blob ({len(self.config.profiles)} tried)"
+            return (
+                f"the blob is in no profile's storage (tried {_listed(list(self.config.profiles))})"
+            )
         encoding = left_encoded(trace)
         if encoding is not None:
             return (

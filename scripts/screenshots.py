@@ -2,13 +2,16 @@
 
 Offscreen, on throwaway settings, with the shipped samples: the start page, a decoded
 history (saved as an audit screenshot, caption included), the References view with a
-reference card, an error on one payload (a store that lost the blob), and the codec
-server panel running with a few requests in its log.
+reference card, an error on one payload (a store that lost the blob), the codec
+server panel running with a few requests in its log, the Layers tab of a reference that
+decodes and of a payload whose key id the profile lacks, and the panel's Check.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import shutil
 import sys
@@ -26,8 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import qasync  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
 from PySide6.QtCore import Qt, qInstallMessageHandler  # noqa: E402
+from temporalio.converter import DataConverter  # noqa: E402
 
+from inspector.codecs import AesGcmCodec, CodecChain, GzipCodec  # noqa: E402
 from inspector.gui.app import create_application, quiet_offscreen  # noqa: E402
 from inspector.gui.collector import MainThreadCollector  # noqa: E402
 from inspector.gui.main_window import MainWindow  # noqa: E402
@@ -150,6 +156,73 @@ async def server(config: Path | None) -> None:
     await close(window)
 
 
+async def layers() -> None:
+    """The Layers tab of a stored reference: the blob, then the gzip codec, then the value."""
+    window = _window(SAMPLE_CONFIG)
+    window.set_view("decoded")
+    window.open_path(STORED)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_pointer(REFERENCE)
+    tab.detail.tabs.setCurrentWidget(tab.detail.layers_view)
+    await settle(window)
+    tab.detail.layers_view.table.selectRow(1)  # the retrieved blob: driver, claim, hash
+    await settle(window)
+    grab(window, "layers.png")
+    await close(window)
+
+
+async def layers_error(tmp: Path) -> None:
+    """A payload encrypted with key id 'k-2025', read by a profile that knows only 'k-2026'."""
+    keys = {kid: base64.b64encode(os.urandom(32)).decode() for kid in ("k-2025", "k-2026")}
+    writer = CodecChain([AesGcmCodec({"k-2025": base64.b64decode(keys["k-2025"])}), GzipCodec()])
+    values = [{"orderId": "ORDER-4711", "amount": 129.5, "currency": "EUR"}, "card ending 4242"]
+    plain = DataConverter.default.payload_converter.to_payloads(values)
+    encoded = await writer.encode(plain)
+    document = tmp / "payments.json"
+    document.write_text(json.dumps({"payloads": [json_format.MessageToDict(p) for p in encoded]}))
+    config = tmp / "payments.toml"
+
+    def aes(kid: str) -> str:
+        return f'[{{ type = "aes-gcm", keys = {{ "{kid}" = "{keys[kid]}" }} }}, "gzip"]'
+
+    config.write_text(
+        f'[profiles.payments]\nnamespaces = ["payments"]\ncodecs = {aes("k-2026")}\n'
+        f'[profiles.payments-2025]\nnamespaces = ["payments-archive"]\ncodecs = {aes("k-2025")}\n'
+    )
+    window = _window(config)
+    window.profile_picker.select("payments")
+    window.set_view("decoded")
+    window.open_path(document)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_pointer("/payloads/0")
+    tab.detail.tabs.setCurrentWidget(tab.detail.layers_view)
+    await settle(window)
+    grab(window, "layers-error.png")
+    await close(window)
+
+
+async def doctor(config: Path | None) -> None:
+    """The server panel's Check against the panel's own server."""
+    window = _window(config)
+    window.resize(1800, 1100)
+    window.server_dock.show()
+    window.resizeDocks([window.server_dock], [960], Qt.Orientation.Horizontal)
+    window.open_path(HISTORY)
+    await settle(window)
+    panel = window.server_panel
+    panel.port_spin.setValue(0)
+    assert await panel.start(), panel.status.text()
+    results = await panel.doctor.check()
+    assert results, panel.doctor.summary.text()
+    await settle(window)
+    grab(window, "doctor.png")
+    await close(window)
+
+
 async def close(window: MainWindow) -> None:
     await window.shutdown()
     window.close()
@@ -166,6 +239,9 @@ async def main() -> None:
             await references()
             await error(Path(tmp))
             await server(None)
+            await layers()
+            await layers_error(Path(tmp))
+            await doctor(None)
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

@@ -35,6 +35,7 @@ from .document_run import (
     run_document_view,
 )
 from .inspector_page import InspectorPage
+from .layers_trace import LayersTracer
 from .loading import LoadedDocument, read_file
 from .payload_model import PayloadRow, build_rows
 from .payload_view import human_size, value_text
@@ -97,6 +98,8 @@ class DocumentTab(QWidget):
         )
         self.detail.copy_value_button.clicked.connect(self.copy_value)
         self.detail.copy_path_button.clicked.connect(self.copy_path)
+        self.layers = LayersTracer(runner, session, key)
+        self.detail.layers_requested.connect(self._trace_layers)
 
     @property
     def outcomes(self) -> Mapping[int, Outcome] | None:
@@ -365,6 +368,13 @@ class DocumentTab(QWidget):
             QGuiApplication.clipboard().setText(text)
 
         self.runner.start(f"{self.key}:copy", "Copying the value", work)
+
+    def _trace_layers(self, index: int) -> None:
+        if self.loaded is not None and not self.disposed:
+            doc = self.loaded.doc
+            self.layers.request(
+                doc, index, self.detail.show_explanation, self.detail.show_layers_message
+            )
 
     def copy_path(self) -> None:
         QGuiApplication.clipboard().setText(self.detail.current_pointer() or "/")

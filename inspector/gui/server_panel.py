@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.config import Config
+from inspector.doctor import DEFAULT_ORIGIN, DoctorOptions
 from inspector.server.request_log import RequestLog, RequestRecord
 from inspector.server.runner import CodecServer, ServerStartError
 
 from .code_view import monospace_font
+from .doctor_view import DoctorView
 from .session import PipelineSession
 from .settings import AppSettings, ServerPrefs
 from .tasks import TaskRunner
@@ -129,6 +131,8 @@ class ServerPanel(QWidget):
         self.copy_token_button.clicked.connect(self._copy_token)
         use.addRow("", self.copy_token_button)
         layout.addWidget(use_box)
+        self.doctor = DoctorView(runner, self.doctor_target)
+        layout.addWidget(self.doctor)
 
         log_box = QGroupBox("Request log (never payload contents)")
         log_layout = QVBoxLayout(log_box)
@@ -329,6 +333,16 @@ class ServerPanel(QWidget):
             "In the Web UI, set the <b>Codec Server endpoint</b> to the address above "
             f"(origins allowed: {origins}).{token_note}"
         )
+
+    def doctor_target(self, typed: str) -> DoctorOptions | str:
+        """What *Check* checks: the URL typed in, else this server (with its token)."""
+        origin = next(iter(self.origins()), DEFAULT_ORIGIN)
+        if typed:
+            return DoctorOptions(url=typed, origin=origin)
+        if self.url is None:
+            return "Start the server, or type the URL of a codec endpoint to check."
+        token = self.token()
+        return DoctorOptions(url=self.url, origin=origin, auth=f"Bearer {token}" if token else None)
 
     def copy_endpoint(self) -> None:
         if self.url:

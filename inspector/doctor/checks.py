@@ -101,13 +101,10 @@ async def reachable(client: Client, probes: list[Payload]) -> CheckResult:
 async def preflight(client: Client, origin: str) -> CheckResult:
     answer = await client.preflight("decode", origin)
     if answer.status is None or not 200 <= answer.status < 300:
-        return CheckResult(
-            "preflight",
-            Status.FAIL,
-            f"{answer.seen()} from origin {origin}",
-            f"answer OPTIONS with 204 for origin {origin} (ours: add it to [server] "
-            "allowed_origins or pass --allow-origin)",
-        )
+        fix = "answer the CORS preflight (OPTIONS) with 204 and Access-Control-Allow-* headers"
+        if answer.status == 403:
+            fix = f"allow origin {origin} (ours: [server] allowed_origins or --allow-origin)"
+        return CheckResult("preflight", Status.FAIL, f"{answer.seen()} from {origin}", fix)
     problems = _cors_problems(answer, origin)
     allowed = {
         h.strip().lower() for h in answer.headers.get("access-control-allow-headers", "").split(",")

@@ -139,10 +139,12 @@ class Diagnoser:
             return specific if other is None else f"{specific}; {other}"
         if other is not None:
             return other
-        for attempt in (self._codec_order, self._missing_codec):
-            found = await attempt(payload, trace)
-            if found is not None:
-                return found
+        error = trace.outcome.error if trace.outcome is not None else None
+        if error is None or error.kind is ErrorKind.CODEC:  # left encoded, or a codec failed
+            for attempt in (self._codec_order, self._missing_codec):
+                found = await attempt(payload, trace)
+                if found is not None:
+                    return found
         return self._unfixed(trace)
 
     def _from_failing_layer(self, trace: Trace, *, holders: bool) -> str | None:

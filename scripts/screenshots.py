@@ -167,7 +167,9 @@ async def layers() -> None:
     tab.select_pointer(REFERENCE)
     tab.detail.tabs.setCurrentWidget(tab.detail.layers_view)
     await settle(window)
+    tab.splitter.setSizes([520, 920])  # the detail wider: the layers' notes are long
     tab.detail.layers_view.table.selectRow(1)  # the retrieved blob: driver, claim, hash
+    tab.detail.layers_view.data_tabs.setCurrentIndex(2)
     await settle(window)
     grab(window, "layers.png")
     await close(window)

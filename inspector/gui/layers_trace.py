@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from inspector.diagnosis import Diagnoser, Explanation
 from inspector.documents import Document
+from inspector.errors import InspectorError, first_line
 
 from .session import PipelineSession
 from .tasks import Progress, TaskRunner
@@ -30,6 +31,7 @@ class LayersTracer:
         self._session = session
         self._key = f"{key}:layers"
         self._kept: OrderedDict[tuple[int, int], Explanation] = OrderedDict()
+        self._tracing: tuple[int, int] | None = None
 
     def request(self, doc: Document, index: int, shown: Shown, message: Message) -> None:
         """Explain payload ``index`` (or show the kept explanation), then call ``shown``."""
@@ -38,6 +40,8 @@ class LayersTracer:
         if kept is not None:
             shown(index, kept)
             return
+        if self._tracing == (generation, index) and self._runner.is_running(self._key):
+            return  # already on its way (the detail is refreshed often while results arrive)
         if session.profile is None:
             message(index, f"No layers: {session.error or 'no profile selected'}")
             return
@@ -47,6 +51,9 @@ class LayersTracer:
         async def work(progress: Progress) -> None:
             try:
                 explanation = await diagnoser.explain(payload)
+            except InspectorError as e:  # the profile cannot be built: say so where it shows
+                message(index, f"No layers: {first_line(e)}")
+                return
             finally:
                 await diagnoser.aclose()
             self._kept[(generation, index)] = explanation
@@ -56,6 +63,7 @@ class LayersTracer:
                 shown(index, explanation)
 
         label = doc.payloads[index].location.label
+        self._tracing = (generation, index)
         self._runner.start(self._key, f"Tracing the layers of {label}", work)
 
     def cancel(self) -> None:

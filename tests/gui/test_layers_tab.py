@@ -105,3 +105,46 @@ def test_check_runs_the_doctor_against_the_panels_own_server_and_a_typed_url(
     doctor.url_edit.setText("not a url")
     assert run(doctor.check()) == [] and "is not a codec endpoint" in doctor.summary.text()
     run(panel.stop())
+
+
+def test_keyboard_through_rows_with_the_layers_tab_open_then_another_profile(
+    make_window: WindowFactory, run: Runner
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window(SAMPLE_CONFIG)
+    window.open_path(STORED)
+    run(settle(window))
+    tab = window.current_tab()
+    assert tab is not None and tab.select_row(0)
+    layers = tab.detail.layers_view
+    tab.detail.tabs.setCurrentWidget(layers)
+    tab.table.setFocus()
+    for _ in range(len(tab.loaded.doc.payloads) if tab.loaded else 0):
+        QTest.keyClick(tab.table, Qt.Key.Key_Down)
+    run(settle(window))
+    window.resize(1000, 700)
+    run(settle(window))
+    index = tab.selected_index()
+    assert index is not None
+    status = layers.status.text()
+    if tab.detail.entry is not None and tab.detail.entry.row.transform:
+        run(wait_for(lambda: layers.table.rowCount() > 0))
+        assert layers.row_texts()[0].startswith("input")
+        assert "Decoded by profile" in layers.status.text()
+    else:
+        assert "search attribute" in status
+
+    # a namespace the sample's "*" profile serves: the same layers, traced again
+    window.profile_picker.select("some-other-namespace")
+    run(settle(window))
+    assert tab.select_pointer(REFERENCE)
+    tab.detail.tabs.setCurrentWidget(layers)
+    run(wait_for(lambda: layers.table.rowCount() == 4))
+    assert [row.split(" | ")[0] for row in layers.row_texts()] == [
+        "input",
+        "storage",
+        "pre-storage codec",
+        "result",
+    ]

@@ -30,6 +30,7 @@ from tests.support.config import aes_gcm_codec, config_from, profile, write_conf
 from tests.support.history import HistoryRun
 from tests.support.s3 import S3Bucket
 from tests.support.sdk_codecs import SdkAesGcmCodec, SdkChain, SdkGzipCodec
+from tests.support.sdk_storage import SdkFilesystemDriver, marked_references
 
 KEY = base64.b64decode("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
 OTHER_KEY = base64.b64decode("ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=")
@@ -234,6 +235,46 @@ async def test_a_reference_to_a_driver_no_profile_has_is_named(
         "the reference names driver 'aws.s3driver'; profile 'local' has only "
         "'local.filesystem'; no profile has a driver of that name"
     )
+
+
+async def test_a_proxy_codec_and_a_marked_reference_each_have_their_layer(
+    tmp_path: Path,
+) -> None:
+    """A worker's aes-gcm with marked references into our filesystem store, gzipped again by
+    a codec-server proxy: every step of the decode, each equal to the SDK's own step."""
+    aes = SdkAesGcmCodec("k-2025", KEY)
+    conv = dataclasses.replace(
+        DataConverter.default,
+        payload_codec=aes,
+        external_storage=ExternalStorage(
+            drivers=[SdkFilesystemDriver(tmp_path / "store")], payload_size_threshold=1024
+        ),
+    )
+    with marked_references():
+        [marked] = await conv.encode([VALUE])
+    [proxied] = await SdkGzipCodec().encode([marked])
+    [plain_ref] = await conv._decode_reference_payload_sequence([marked])
+    [blob] = await conv._external_retrieve_payload_sequence([plain_ref])
+    [value] = await conv._decode_payload_sequence([blob])
+    store = {"driver": "filesystem", "path": str(tmp_path / "store")}
+    codecs = [aes_gcm_codec({"k-2025": KEY})]
+    config = config_from(
+        tmp_path, {"p": profile(codecs, proxy_codecs=["gzip"], namespaces=["p"], storage=store)}
+    )
+    explanation = await _explain(config, "p", proxied)
+
+    assert [(layer.step, layer.component) for layer in explanation.layers] == [
+        (Step.INPUT, None),
+        (Step.POST_CODEC, "gzip"),
+        (Step.REFERENCE, "aes-gcm"),
+        (Step.STORAGE, "local.filesystem"),
+        (Step.PRE_CODEC, "aes-gcm"),
+        (Step.RESULT, None),
+    ]
+    oracle = [proxied, marked, plain_ref, blob, value, value]
+    for layer, expected in zip(explanation.layers, oracle, strict=True):
+        assert _bytes(layer.payload) == _bytes(expected), layer.title
+    assert dict(explanation.layers[3].details)["hash"] == ("checked by the driver (sha256)")
 
 
 async def test_explain_prints_the_layers_and_exits_3_when_a_layer_fails(

@@ -8,8 +8,10 @@ names key ids, never keys.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import itertools
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +34,8 @@ CODEC_ENCODINGS = {
 KEY_ID_METADATA = "encryption-key-id"
 MAX_ORDERS = 24  # the orders of up to four codecs
 MAX_DIAGNOSES = 20  # per diagnoser: a history of a thousand failures is diagnosed by its first
+TRY_SECONDS = 5.0  # one try (a decode with another profile or chain) at most
+BUDGET_SECONDS = 30.0  # all of ``line``'s tries together: a hint must not hold ``decode`` up
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class Diagnoser:
         self.limit = limit
         self._pipelines: dict[str, Pipeline | None] = {}
         self._count = 0
+        self._spent = 0.0
 
     async def explain(self, payload: Payload) -> Explanation:
         """The payload's layers under the profile, and the diagnosis when it did not decode."""
@@ -113,13 +118,16 @@ class Diagnoser:
     async def line(self, payload: Payload, error: PayloadError | None = None) -> str | None:
         """The diagnosis of a payload that failed (or was left encoded), or None; after
         ``limit`` payloads, None without trying (each try is a decode)."""
-        if self._count >= self.limit:
+        if self._count >= self.limit or self._spent >= BUDGET_SECONDS:
             return None
         self._count += 1
+        started = time.monotonic()
         try:
             return (await self.explain(payload)).diagnosis
         except Exception:  # a hint that cannot be had is no reason to fail the command
             return None
+        finally:
+            self._spent += time.monotonic() - started
 
     async def aclose(self) -> None:
         for pipeline in self._pipelines.values():
@@ -186,12 +194,19 @@ class Diagnoser:
 
     def _driver(self, error: PayloadError) -> str:
         driver = error.component or ""
-        mine = [s.name for s in self.profile.storage]
+        mine = self._driver_names(self.profile)
         has = f"has only {_listed(mine)}" if mine else "has no storage"
         line = f"the reference names driver '{driver}'; profile '{self.profile.name}' {has}"
-        if not any(s.name == driver for p in self.config.profiles.values() for s in p.storage):
+        if not any(driver in self._driver_names(p) for p in self.config.profiles.values()):
             line += "; no profile has a driver of that name"
         return line
+
+    def _driver_names(self, profile: Profile) -> list[str]:
+        """The names a profile's drivers answer to (a ``python`` driver names itself)."""
+        pipeline = self._pipeline(profile)
+        if pipeline is not None:
+            return list(pipeline.drivers)
+        return [spec.name for spec in profile.storage if spec.name]
 
     def _bucket(self, reference: Payload) -> str | None:
         if not is_plain_reference(reference):
@@ -312,8 +327,12 @@ class Diagnoser:
 
 
 async def _decodes(pipeline: Pipeline, payload: Payload) -> bool:
-    """Whether the pipeline decodes the payload fully: no error, no codec encoding left."""
-    [outcome] = await pipeline.decode([payload])
+    """Whether the pipeline decodes the payload fully (no error, no codec encoding left)
+    within ``TRY_SECONDS``: a profile whose storage does not answer is no answer."""
+    try:
+        [outcome] = await asyncio.wait_for(pipeline.decode([payload]), TRY_SECONDS)
+    except TimeoutError:
+        return False
     if outcome.payload is None:
         return False
     encoding = outcome.payload.metadata.get("encoding", b"").decode("utf-8", "replace")

@@ -8,6 +8,7 @@ with the wrong profile.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
@@ -66,7 +67,7 @@ async def stored(s3_store: S3Bucket) -> AsyncIterator[Stored]:
     yield Stored(reference, blob, after_aes, after_gzip, s3_store)
 
 
-def _config(tmp_path: Path, stored: Stored, **profiles: dict[str, Any]) -> Config:
+def _config(tmp_path: Path, **profiles: dict[str, Any]) -> Config:
     return config_from(tmp_path, profiles)
 
 
@@ -95,7 +96,7 @@ def _bytes(payload: Payload | None) -> bytes:
 async def test_every_layer_of_a_gzip_aes_gcm_s3_reference_matches_the_sdk_steps(
     stored: Stored, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, stored, orders=_orders(stored))
+    config = _config(tmp_path, orders=_orders(stored))
     explanation = await _explain(config, "orders", stored.reference)
 
     assert not explanation.failed and explanation.diagnosis is None
@@ -132,7 +133,7 @@ async def test_a_wrong_key_id_fails_at_the_aes_gcm_layer_naming_both_key_ids(
     stored: Stored, tmp_path: Path
 ) -> None:
     wrong = _orders(stored, [aes_gcm_codec({"k-2026": OTHER_KEY, "k-2027": KEY}), "gzip"])
-    config = _config(tmp_path, stored, payments=wrong)
+    config = _config(tmp_path, payments=wrong)
     explanation = await _explain(config, "payments", stored.reference)
 
     *good, failing = explanation.layers
@@ -150,7 +151,7 @@ async def test_a_wrong_key_with_the_right_profile_in_the_config_names_that_profi
     stored: Stored, tmp_path: Path
 ) -> None:
     wrong = _orders(stored, [aes_gcm_codec({"k-2026": OTHER_KEY}), "gzip"], namespaces=["pay"])
-    config = _config(tmp_path, stored, payments=wrong, orders=_orders(stored))
+    config = _config(tmp_path, payments=wrong, orders=_orders(stored))
     explanation = await _explain(config, "payments", stored.reference)
     assert explanation.diagnosis == (
         "encrypted with key id 'k-2025'; profile 'payments' knows only 'k-2026'; "
@@ -161,7 +162,7 @@ async def test_a_wrong_key_with_the_right_profile_in_the_config_names_that_profi
 async def test_a_codec_missing_from_the_chain_leaves_the_result_encoded_and_says_which(
     stored: Stored, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, stored, orders=_orders(stored, [aes_gcm_codec({"k-2025": KEY})]))
+    config = _config(tmp_path, orders=_orders(stored, [aes_gcm_codec({"k-2025": KEY})]))
     explanation = await _explain(config, "orders", stored.reference)
 
     steps = [(layer.step, layer.component, layer.encoding) for layer in explanation.layers]
@@ -184,9 +185,7 @@ async def test_a_codec_missing_from_the_chain_leaves_the_result_encoded_and_says
 async def test_codecs_in_the_wrong_order_pass_through_and_the_right_order_is_named(
     stored: Stored, tmp_path: Path
 ) -> None:
-    config = _config(
-        tmp_path, stored, orders=_orders(stored, ["gzip", aes_gcm_codec({"k-2025": KEY})])
-    )
+    config = _config(tmp_path, orders=_orders(stored, ["gzip", aes_gcm_codec({"k-2025": KEY})]))
     explanation = await _explain(config, "orders", stored.reference)
     gzip_layer = explanation.layers[2]
     assert (gzip_layer.component, gzip_layer.changed) == ("gzip", False)  # not its encoding
@@ -199,7 +198,7 @@ async def test_codecs_in_the_wrong_order_pass_through_and_the_right_order_is_nam
 async def test_a_blob_gone_from_s3_fails_at_the_storage_layer(
     stored: Stored, tmp_path: Path
 ) -> None:
-    config = _config(tmp_path, stored, orders=_orders(stored))
+    config = _config(tmp_path, orders=_orders(stored))
     stored.bucket.delete(parse_reference(stored.reference).claim["key"])
     explanation = await _explain(config, "orders", stored.reference)
 
@@ -215,7 +214,7 @@ async def test_a_reference_to_a_bucket_no_profile_reads_is_named(
 ) -> None:
     other = stored.bucket.moto.create_bucket()
     elsewhere = _orders(stored, storage=dict(stored.bucket.storage(), bucket=other))
-    config = _config(tmp_path, stored, orders=elsewhere)
+    config = _config(tmp_path, orders=elsewhere)
     explanation = await _explain(config, "orders", stored.reference)
     assert explanation.layers[-1].step is Step.STORAGE
     assert explanation.diagnosis == (
@@ -228,7 +227,7 @@ async def test_a_reference_to_a_driver_no_profile_has_is_named(
     stored: Stored, tmp_path: Path
 ) -> None:
     store = {"driver": "filesystem", "path": str(tmp_path / "store")}
-    config = _config(tmp_path, stored, local=profile(["gzip"], namespaces=["x"], storage=store))
+    config = _config(tmp_path, local=profile(["gzip"], namespaces=["x"], storage=store))
     explanation = await _explain(config, "local", stored.reference)
     assert explanation.layers[-1].error is not None
     assert explanation.diagnosis == (
@@ -275,6 +274,26 @@ async def test_a_proxy_codec_and_a_marked_reference_each_have_their_layer(
     for layer, expected in zip(explanation.layers, oracle, strict=True):
         assert _bytes(layer.payload) == _bytes(expected), layer.title
     assert dict(explanation.layers[3].details)["hash"] == ("checked by the driver (sha256)")
+
+
+async def test_a_profile_whose_storage_never_answers_does_not_hold_the_diagnosis_up(
+    tmp_path: Path,
+) -> None:
+    from inspector.references import Reference, make_reference_payload
+    from tests.support.drivers import STALLING_DRIVER_NAME, stub_storage
+
+    reference = make_reference_payload(Reference(STALLING_DRIVER_NAME, {"key": "k"}, 10))
+    stalled = stub_storage("StallingDriver", timeout_seconds=120)
+    config = _config(
+        tmp_path,
+        bare=profile(["gzip"], namespaces=["bare"]),
+        stalled=profile(["gzip"], namespaces=["stalled"], storage=stalled),
+    )
+    # bounded: the try with "stalled" (a minute to answer) gives up after TRY_SECONDS
+    explanation = await asyncio.wait_for(_explain(config, "bare", reference), 30)
+    assert explanation.diagnosis == (
+        f"the reference names driver '{STALLING_DRIVER_NAME}'; profile 'bare' has no storage"
+    )
 
 
 async def test_explain_prints_the_layers_and_exits_3_when_a_layer_fails(

@@ -128,19 +128,13 @@ class Pipeline:
             )
             marked = _traced(trace, state, is_marked)
             await state.each(self._unmark, only=is_marked)
-            if trace is not None and marked is not None and (now := _current(state)) is not None:
-                trace.unmarked(self.codec_label, now)
+            _trace_after(trace, state, marked, lambda t, _, now: t.unmarked(self.codec_label, now))
             if not preserve_refs:
                 reference = _traced(trace, state, is_plain_reference)
                 await state.each(
                     self._retrieve_if_reference, concurrent=True, only=is_plain_reference
                 )
-                if (
-                    trace is not None
-                    and reference is not None
-                    and (now := _current(state)) is not None
-                ):
-                    self._trace_retrieved(trace, reference, now)
+                _trace_after(trace, state, reference, self._trace_retrieved)
             await self._codec_step(
                 state,
                 self.codec,
@@ -458,6 +452,19 @@ def _traced(trace: Trace | None, state: _Batch, which: Callable[[Payload], bool]
     """The traced payload as it is now, when a trace is on and ``which`` holds for it."""
     payload = None if trace is None else _current(state)
     return payload if payload is not None and which(payload) else None
+
+
+def _trace_after(
+    trace: Trace | None,
+    state: _Batch,
+    before: Payload | None,
+    record: Callable[[Trace, Payload, Payload], None],
+) -> None:
+    """After a step that ``before`` (from ``_traced``) went into: record what came out,
+    unless it failed there (the trace's ``finish`` records that)."""
+    now = _current(state)
+    if trace is not None and before is not None and now is not None:
+        record(trace, before, now)
 
 
 def _current(state: _Batch) -> Payload | None:

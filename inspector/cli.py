@@ -1,5 +1,4 @@
-"""The ``payload-inspector`` command: the app, ``decode``, ``serve``, ``screenshot``, ``diff``
-and ``verify``."""
+"""The ``payload-inspector`` command: the app and its verbs (``decode``, ``serve``, …)."""
 
 from __future__ import annotations
 
@@ -114,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("dir", metavar="DIR", help="the folder screenshot --evidence wrote")
     ver.add_argument("--source", metavar="FILE", help="the source document to check it against")
     ver.add_argument("--config", metavar="PATH")
+
+    exp = sub.add_parser("explain", help="show every layer the pipeline took with one payload")
+    exp.add_argument("file")
+    exp.add_argument("--select", required=True, metavar="POINTER", help="the payload's pointer")
+    _profile_options(exp)
+    exp.add_argument("--json", action="store_true", help="the layers as one JSON object")
+
+    doc = sub.add_parser("doctor", help="check a codec server as the Web UI and the CLI use it")
+    doc.add_argument("url", metavar="URL", help="the codec endpoint, e.g. http://127.0.0.1:8081")
+    doc.add_argument("--origin", metavar="ORIGIN", help="the Web UI's origin to check CORS for")
+    doc.add_argument("--namespace", metavar="NS", help="sent as X-Namespace")
+    doc.add_argument("--auth", metavar="VALUE", help="sent as Authorization")
+    doc.add_argument("--sample", metavar="FILE", help="a document whose payloads to send")
     return parser
 
 
@@ -125,6 +137,8 @@ _COMMANDS = {
     "screenshot": "inspector.commands.screenshot",
     "diff": "inspector.commands.diff",
     "verify": "inspector.commands.verify",
+    "explain": "inspector.commands.explain",
+    "doctor": "inspector.commands.doctor",
 }
 
 

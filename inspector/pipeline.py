@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import (
@@ -22,6 +22,7 @@ from temporalio.converter import (
 )
 
 from inspector import limits
+from inspector.codecs.chain import observing
 from inspector.codecs.cpu import is_cpu_codec
 from inspector.codecs.running import run_async, run_cpu
 from inspector.errors import first_line
@@ -37,6 +38,9 @@ from inspector.references import (
 )
 from inspector.storage.cache import BlobCache, scoped_key
 from inspector.storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from inspector.layers import Trace
 
 # Drivers that check the claim's hash on the raw bytes themselves (ours, and the SDK's S3).
 SELF_VERIFYING_TYPES = frozenset({"local.filesystem", "aws.s3driver"})
@@ -102,22 +106,35 @@ class Pipeline:
         return state.outcomes()
 
     async def decode(
-        self, payloads: Sequence[Payload], *, preserve_refs: bool = False
+        self,
+        payloads: Sequence[Payload],
+        *,
+        preserve_refs: bool = False,
+        trace: Trace | None = None,
     ) -> list[Outcome]:
         """What the workflow saw; with ``preserve_refs`` references stay (decoded if marked).
 
         The whole call is one operation for ``max_decoded_bytes`` (see ``inspector.limits``).
+        ``trace`` (one payload only) records every step this decode takes with it.
         """
+        if trace is not None:
+            if len(payloads) != 1:
+                raise ValueError("a trace follows exactly one payload")
+            trace.input(payloads[0])
         state = _Batch(payloads)
         with limits.operation_budget(self.max_decoded_bytes):
             await self._codec_step(
-                state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label
+                state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label, trace=trace
             )
+            marked = _traced(trace, state, is_marked)
             await state.each(self._unmark, only=is_marked)
+            _trace_after(trace, state, marked, lambda t, _, now: t.unmarked(self.codec_label, now))
             if not preserve_refs:
+                reference = _traced(trace, state, is_plain_reference)
                 await state.each(
                     self._retrieve_if_reference, concurrent=True, only=is_plain_reference
                 )
+                _trace_after(trace, state, reference, self._trace_retrieved)
             await self._codec_step(
                 state,
                 self.codec,
@@ -125,8 +142,12 @@ class Pipeline:
                 Stage.PRE_CODEC,
                 self.codec_label,
                 skip=is_plain_reference,
+                trace=trace,
             )
-        return state.outcomes()
+        outcomes = state.outcomes()
+        if trace is not None:
+            trace.finish(outcomes[0])
+        return outcomes
 
     async def download(self, payloads: Sequence[Payload], *, strict: bool = True) -> list[Outcome]:
         """Fetch references; ``strict`` makes any other payload an error, else it passes."""
@@ -181,6 +202,7 @@ class Pipeline:
         stage: Stage,
         label: str,
         skip: Callable[[Payload], bool] | None = None,
+        trace: Trace | None = None,
     ) -> None:
         """Run a codec over the batch, each payload with its own result or error."""
         if codec is None:
@@ -189,15 +211,27 @@ class Pipeline:
         if not items:
             return
         batch = [p for _, p in items]
-        if is_cpu_codec(codec):
-            results = await run_cpu(getattr(codec, f"{method}_sync"), batch)
-        else:
-            results = await run_async(getattr(codec, method), batch)
+        with observing(None if trace is None else trace.codec_observer()):
+            if is_cpu_codec(codec):
+                results = await run_cpu(getattr(codec, f"{method}_sync"), batch)
+            else:
+                results = await run_async(getattr(codec, method), batch)
         for (i, _), result in zip(items, results, strict=True):
+            if trace is not None:
+                trace.codec_ran(stage, label, result)
             if isinstance(result, Exception):
                 state.fail(i, _codec_error(result, stage, label))
             else:
                 state.put(i, result)
+
+    def _trace_retrieved(self, trace: Trace, reference: Payload, blob: Payload) -> None:
+        try:
+            ref = parse_reference(reference)
+        except ReferenceFormatError:
+            return  # it was retrieved, so it was readable; nothing to add if not
+        driver = self.drivers.get(ref.driver_name)
+        self_verifying = driver is not None and driver.type() in SELF_VERIFYING_TYPES
+        trace.retrieved(ref, self_verifying, blob)
 
     async def _unmark(self, payload: Payload) -> Payload:
         """A codec-encoded (marked) reference becomes a plain one, as the SDK does it."""
@@ -412,6 +446,31 @@ class _Batch:
             Outcome(error=self.errors[i]) if i in self.errors else Outcome(payload=p)
             for i, p in enumerate(self.values)
         ]
+
+
+def _traced(trace: Trace | None, state: _Batch, which: Callable[[Payload], bool]) -> Payload | None:
+    """The traced payload as it is now, when a trace is on and ``which`` holds for it."""
+    payload = None if trace is None else _current(state)
+    return payload if payload is not None and which(payload) else None
+
+
+def _trace_after(
+    trace: Trace | None,
+    state: _Batch,
+    before: Payload | None,
+    record: Callable[[Trace, Payload, Payload], None],
+) -> None:
+    """After a step that ``before`` (from ``_traced``) went into: record what came out,
+    unless it failed there (the trace's ``finish`` records that)."""
+    now = _current(state)
+    if trace is not None and before is not None and now is not None:
+        record(trace, before, now)
+
+
+def _current(state: _Batch) -> Payload | None:
+    """The first payload as it is now, unless it failed."""
+    live = state.live()
+    return live[0][1] if live else None
 
 
 def _strict(outcomes: list[Outcome]) -> list[Payload]:

@@ -37,8 +37,9 @@ BATCH_BYTES = 1024 * 1024
 BATCH_PAYLOADS = 512
 WINDOW = 3  # batches decoding at once; with the one being written, what memory holds
 
-Failure = tuple[Location, "PayloadError"]
-LeftEncoded = tuple[Location, str]  # a payload the view left in this codec encoding
+# What went wrong where, and the payload as the document has it (to diagnose it).
+Failure = tuple[Location, "PayloadError", "Payload"]
+LeftEncoded = tuple[Location, str, "Payload"]  # a payload the view left in this encoding
 
 
 @dataclass
@@ -96,12 +97,12 @@ def _write_batch(batch: _Batch, outcomes: list[Outcome], out: BinaryIO, view: st
     for (piece, k), outcome in zip(batch.slots, outcomes, strict=True):
         where = piece.payloads[k]
         if outcome.error is not None:
-            found.failures.append((where.location, outcome.error))
+            found.failures.append((where.location, outcome.error, where.payload))
         elif outcome.payload is not None:
             replaced.setdefault(id(piece), {})[k] = outcome.payload
             encoding = left_in(view, where.payload, outcome.payload)
             if encoding is not None:
-                found.left.append((where.location, encoding))
+                found.left.append((where.location, encoding, where.payload))
     parts: list[bytes] = []
     for item in batch.items:
         if isinstance(item, Piece):
@@ -188,9 +189,13 @@ async def transform_file(
     del data
     outcomes = await transform_document(doc, pipeline, view)
     found = Findings(
-        failures=[(doc.payloads[i].location, o.error) for i, o in outcomes.items() if o.error],
+        failures=[
+            (doc.payloads[i].location, o.error, doc.payloads[i].payload)
+            for i, o in outcomes.items()
+            if o.error
+        ],
         left=[
-            (doc.payloads[i].location, encoding)
+            (doc.payloads[i].location, encoding, doc.payloads[i].payload)
             for i, o in outcomes.items()
             if o.payload is not None
             and (encoding := left_in(view, doc.payloads[i].payload, o.payload)) is not None

@@ -6,13 +6,16 @@ reference card, an error on one payload (a store that lost the blob), the codec 
 panel running with a few requests in its log, the Events page with a failure's cause
 chain, search hits inside values, a history left encoded under the wrong profile, a view
 under redaction rules (with its caption and the rules editor), and two comparisons: two
-payloads side by side, and the two sample runs with their changed events.
+payloads side by side, and the two sample runs with their changed events; the Layers tab
+of a reference that decodes and of a payload whose key id the profile lacks, and the
+panel's Check.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import shutil
 import sys
@@ -30,8 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 import qasync  # noqa: E402
+from google.protobuf import json_format  # noqa: E402
 from PySide6.QtCore import QItemSelectionModel, Qt, qInstallMessageHandler  # noqa: E402
+from temporalio.converter import DataConverter  # noqa: E402
 
+from inspector.codecs import AesGcmCodec, CodecChain, GzipCodec  # noqa: E402
 from inspector.gui.app import create_application, quiet_offscreen  # noqa: E402
 from inspector.gui.collector import MainThreadCollector  # noqa: E402
 from inspector.gui.main_window import MainWindow  # noqa: E402
@@ -189,7 +195,6 @@ async def search() -> None:
 
 async def left_encoded(tmp: Path) -> None:
     """The sample encrypted with aes-gcm, opened with a profile that has no key for it."""
-    from inspector.codecs import AesGcmCodec
     from inspector.documents import parse_document, write_document
 
     doc = parse_document(HISTORY.read_bytes(), source=HISTORY.name)
@@ -290,6 +295,75 @@ async def compare_runs() -> None:
     await close(window)
 
 
+async def layers() -> None:
+    """The Layers tab of a stored reference: the blob, then the gzip codec, then the value."""
+    window = _window(SAMPLE_CONFIG)
+    window.set_view("decoded")
+    window.open_path(STORED)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_pointer(REFERENCE)
+    tab.detail.tabs.setCurrentWidget(tab.detail.layers_view)
+    await settle(window)
+    tab.splitter.setSizes([520, 920])  # the detail wider: the layers' notes are long
+    tab.detail.layers_view.table.selectRow(1)  # the retrieved blob: driver, claim, hash
+    tab.detail.layers_view.data_tabs.setCurrentIndex(2)
+    await settle(window)
+    grab(window, "layers.png")
+    await close(window)
+
+
+async def layers_error(tmp: Path) -> None:
+    """A payload encrypted with key id 'k-2025', read by a profile that knows only 'k-2026'."""
+    keys = {kid: base64.b64encode(os.urandom(32)).decode() for kid in ("k-2025", "k-2026")}
+    writer = CodecChain([AesGcmCodec({"k-2025": base64.b64decode(keys["k-2025"])}), GzipCodec()])
+    values = [{"orderId": "ORDER-4711", "amount": 129.5, "currency": "EUR"}, "card ending 4242"]
+    plain = DataConverter.default.payload_converter.to_payloads(values)
+    encoded = await writer.encode(plain)
+    document = tmp / "payments.json"
+    document.write_text(json.dumps({"payloads": [json_format.MessageToDict(p) for p in encoded]}))
+    config = tmp / "payments.toml"
+
+    def aes(kid: str) -> str:
+        return f'[{{ type = "aes-gcm", keys = {{ "{kid}" = "{keys[kid]}" }} }}, "gzip"]'
+
+    config.write_text(
+        f'[profiles.payments]\nnamespaces = ["payments"]\ncodecs = {aes("k-2026")}\n'
+        f'[profiles.payments-2025]\nnamespaces = ["payments-archive"]\ncodecs = {aes("k-2025")}\n'
+    )
+    window = _window(config)
+    window.profile_picker.select("payments")
+    window.set_view("decoded")
+    window.open_path(document)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_pointer("/payloads/0")
+    tab.detail.tabs.setCurrentWidget(tab.detail.layers_view)
+    await settle(window)
+    grab(window, "layers-error.png")
+    await close(window)
+
+
+async def doctor(config: Path | None) -> None:
+    """The server panel's Check against the panel's own server."""
+    window = _window(config)
+    window.resize(1800, 1100)
+    window.server_dock.show()
+    window.resizeDocks([window.server_dock], [960], Qt.Orientation.Horizontal)
+    window.open_path(HISTORY)
+    await settle(window)
+    panel = window.server_panel
+    panel.port_spin.setValue(0)
+    assert await panel.start(), panel.status.text()
+    results = await panel.doctor.check()
+    assert results, panel.doctor.summary.text()
+    await settle(window)
+    grab(window, "doctor.png")
+    await close(window)
+
+
 async def close(window: MainWindow) -> None:
     await window.shutdown()
     window.close()
@@ -312,6 +386,9 @@ async def main() -> None:
             await redacted()
             await compare_payloads()
             await compare_runs()
+            await layers()
+            await layers_error(Path(tmp))
+            await doctor(None)
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, cast
 
 from temporalio.api.common.v1 import Payload
@@ -18,6 +20,31 @@ class _SyncCodec(Protocol):
     def encode_sync(self, payloads: Sequence[Payload]) -> list[Payload]: ...
 
     def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]: ...
+
+
+# Told, after each codec of a chain decodes, its position, its name and what it gave; set by
+# whoever traces a decode (``inspector.layers``). Context-local, so worker threads that run
+# the chain for that decode (``asyncio.to_thread`` copies the context) report to it too.
+ChainObserver = Callable[[int, str, list[Payload]], None]
+_observer: contextvars.ContextVar[ChainObserver | None] = contextvars.ContextVar(
+    "chain_observer", default=None
+)
+
+
+@contextlib.contextmanager
+def observing(observer: ChainObserver | None) -> Iterator[None]:
+    """Report every chain decode run inside the block to ``observer`` (None: no one)."""
+    token = _observer.set(observer)
+    try:
+        yield
+    finally:
+        _observer.reset(token)
+
+
+def _report(position: int, codec: PayloadCodec, payloads: list[Payload]) -> None:
+    observer = _observer.get()
+    if observer is not None:
+        observer(position, codec_name(codec), payloads)
 
 
 def codec_name(codec: PayloadCodec) -> str:
@@ -57,8 +84,9 @@ class CodecChain(PayloadCodec):
     def decode_sync(self, payloads: Sequence[Payload]) -> list[Payload]:
         """:meth:`decode` for a ``cpu_only`` chain, without an event loop."""
         result = list(payloads)
-        for codec in self.codecs:
+        for position, codec in enumerate(self.codecs):
             result = _apply_sync(codec, "decode", result)
+            _report(position, codec, result)
         return result
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
@@ -71,8 +99,9 @@ class CodecChain(PayloadCodec):
     async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
         """Decode outermost codec first, undoing :meth:`encode`."""
         result = list(payloads)
-        for codec in self.codecs:
+        for position, codec in enumerate(self.codecs):
             result = await _apply(codec, "decode", result)
+            _report(position, codec, result)
         return result
 
     async def aclose(self) -> None:

@@ -26,6 +26,7 @@ from typing import BinaryIO, TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
+from inspector.diagnosis import Diagnoser, hint
 from inspector.errors import InspectorError
 from inspector.left_encoded import reason as left_reason
 from inspector.redaction import Redaction
@@ -79,14 +80,20 @@ async def open_input(file: str) -> AsyncIterator[tuple[BinaryIO, str]]:
         yield spool, "<stdin>"
 
 
-def report(source: str, found: Findings, profile: str, err: TextIO) -> None:
+async def report(source: str, found: Findings, diagnoser: Diagnoser, err: TextIO) -> None:
     """One stderr line per failed payload (``SOURCE: LABEL (POINTER): stage (component):
-    cause``), then one per payload left in a codec's encoding (``…: left encoded: …``)."""
-    for where, error in found.failures:
-        print(f"{source}: {where.label} ({where.pointer or '/'}): {error.describe()}", file=err)
-    for where, encoding in found.left:
-        why = left_reason(encoding, profile)
-        print(f"{source}: {where.label} ({where.pointer or '/'}): left encoded: {why}", file=err)
+    cause``), then one per payload left in a codec's encoding (``…: left encoded: …``), each
+    with the diagnosis's hint when one was found (`` — hint: …``)."""
+    profile = diagnoser.profile.name
+    for where, error, payload in found.failures:
+        why = hint(await diagnoser.line(payload, error))
+        print(
+            f"{source}: {where.label} ({where.pointer or '/'}): {error.describe()}{why}", file=err
+        )
+    for where, encoding, payload in found.left:
+        why = hint(await diagnoser.line(payload))
+        shown = f"left encoded: {left_reason(encoding, profile)}{why}"
+        print(f"{source}: {where.label} ({where.pointer or '/'}): {shown}", file=err)
 
 
 def check_redact(req: DecodeRequest) -> None:
@@ -146,7 +153,11 @@ async def _decode_into(
         raise
     finally:
         await pipeline.aclose()
-    report(source, found, profile.name, err)
+    diagnoser = Diagnoser(config, profile, req.namespace)
+    try:
+        await report(source, found, diagnoser, err)
+    finally:
+        await diagnoser.aclose()
     failed = found.failed(strict=req.strict)
     if failed and not req.keep_going:
         if in_place:

@@ -22,6 +22,7 @@ from inspector.atomic_write import replacing
 from inspector.commands import ExitCode, UsageError, fail, view_option
 from inspector.commands.decode import PROG, check_redact, report
 from inspector.config import load_config
+from inspector.diagnosis import Diagnoser
 from inspector.errors import InspectorError
 from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
@@ -138,10 +139,14 @@ async def batch_main(
     finally:
         await pipeline.aclose()
         progress.done()
-    for source, result in zip(sources, results, strict=True):
-        if result.problem is not None:
-            print(f"{PROG}: {result.problem}", file=err)
-        report(str(source), result.found, profile.name, err)
+    diagnoser = Diagnoser(config, profile, req.namespace)
+    try:
+        for source, result in zip(sources, results, strict=True):
+            if result.problem is not None:
+                print(f"{PROG}: {result.problem}", file=err)
+            await report(str(source), result.found, diagnoser, err)
+    finally:
+        await diagnoser.aclose()
     if any(r.problem is not None for r in results):
         return ExitCode.USAGE
     failed = any(r.found.failed(strict=req.strict) for r in results)

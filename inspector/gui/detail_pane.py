@@ -1,5 +1,6 @@
 """The selected payload in detail: value (highlighted JSON), tree, hex, metadata, proto JSON,
-the error it ran into (stage, codec/driver, cause), and a card when it is a reference.
+its layers, the error it ran into (stage, codec/driver, cause, diagnosis), and a card when it
+is a reference.
 
 Big payloads are rendered on a worker thread and open folded; beyond a few MiB the text is
 cut until "Show all", so selecting a 50 MiB payload never freezes the window.
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from temporalio.api.common.v1 import Payload
 
+from inspector.diagnosis import Explanation
 from inspector.documents import ReadableValue, read_value
 from inspector.documents.redacted import redact_payload
 from inspector.outcomes import Outcome, PayloadError
@@ -48,6 +50,7 @@ from inspector.views import VIEWS, View
 from .code_view import CodeView, monospace_font
 from .elided_label import ElidedLabel
 from .failure_card import FailureCard, ShownFailure
+from .layers_view import LayersView
 from .payload_model import PayloadRow
 from .payload_view import (
     FOLD_BYTES,
@@ -208,6 +211,9 @@ class ErrorBanner(QFrame):
         form.addRow("Stage:", self.stage)
         form.addRow("Codec / driver:", self.component)
         form.addRow("Cause:", self.cause)
+        self.diagnosis = WrapLabel()
+        form.addRow("Diagnosis:", self.diagnosis)
+        self._form = form
         layout.addLayout(form)
         self.hint = QLabel(
             "The rest of the document is unaffected. Below: the payload as the document has it."
@@ -220,7 +226,13 @@ class ErrorBanner(QFrame):
         self.stage.setText(error.stage.value)
         self.component.setText(error.component or "—")
         self.cause.set_text(error.message)
+        self.set_diagnosis(None)
         self.show()
+
+    def set_diagnosis(self, line: str | None) -> None:
+        """The one-line diagnosis of this failure, once the tries behind it are done."""
+        self.diagnosis.set_text(line or "")
+        self._form.setRowVisible(self.diagnosis, bool(line))
 
     def text(self) -> str:
         return f"{self.stage.text()} | {self.component.text()} | {self.cause.text()}"
@@ -276,6 +288,7 @@ class DetailPane(QWidget):
 
     download_requested = Signal(int)  # payload index
     download_cancel_requested = Signal(int)
+    layers_requested = Signal(int)  # payload index: its layers (and diagnosis) are wanted
 
     def __init__(self, runner: TaskRunner, key: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -346,11 +359,14 @@ class DetailPane(QWidget):
         self.metadata_table.verticalHeader().hide()
         self.metadata_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.proto_view = CodeView()
+        self.layers_view = LayersView()
         self.tabs.addTab(self.value_view, "Value")
         self.tabs.addTab(self.tree_view, "Tree")
         self.tabs.addTab(self.hex_view, "Hex")
         self.tabs.addTab(self.metadata_table, "Metadata")
         self.tabs.addTab(self.proto_view, "Proto JSON")
+        self.tabs.addTab(self.layers_view, "Layers")
+        self.tabs.currentChanged.connect(lambda _i: self._request_layers())
         layout.addWidget(self.tabs, 1)
         self.clear()
 
@@ -374,6 +390,9 @@ class DetailPane(QWidget):
         self.hex_view.set_text("")
         self.metadata_table.setRowCount(0)
         self.proto_view.set_text("")
+        self.layers_view.show_message(
+            "Select a payload to see the steps the pipeline took with it."
+        )
 
     def show_entry(self, entry: DetailEntry) -> None:
         """Show a payload; re-showing the same payload keeps fold / show-all choices."""
@@ -391,6 +410,34 @@ class DetailPane(QWidget):
         self._show_header(entry)
         self._show_card(entry)
         self._render(entry)
+        if not same:
+            self.layers_view.show_message("Tracing the pipeline's steps…")
+        self._request_layers()
+
+    def show_explanation(self, index: int, explanation: Explanation) -> None:
+        """The traced layers of payload ``index`` and its diagnosis, if it is still shown."""
+        if self.entry is None or self.entry.row.index != index:
+            return
+        self.layers_view.show_explanation(explanation)
+        if self.entry.error is not None:
+            self.error_banner.set_diagnosis(explanation.diagnosis)
+
+    def show_layers_message(self, index: int, text: str) -> None:
+        if self.entry is not None and self.entry.row.index == index:
+            self.layers_view.show_message(text)
+
+    def _request_layers(self) -> None:
+        """Layers are traced when their tab is open, or to diagnose a payload that failed."""
+        entry = self.entry
+        if entry is None:
+            return
+        if not entry.row.transform:
+            self.layers_view.show_message(
+                "A search attribute is never codec-encoded: the pipeline takes no steps with it."
+            )
+            return
+        if self.tabs.currentWidget() is self.layers_view or entry.error is not None:
+            self.layers_requested.emit(entry.row.index)
 
     def show_event(self, title: str, pointer: str, text: str, summary: str) -> None:
         """An event itself (what is not a payload): its JSON as the history has it."""

@@ -41,6 +41,7 @@ from .document_run import (
 )
 from .event_detail import EventShown, decoded_value, event_shown, failure_beside, group_shown
 from .inspector_page import InspectorPage
+from .layers_trace import LayersTracer
 from .loading import LoadedDocument, read_file
 from .payload_model import Badge, PayloadRow, build_rows
 from .payload_view import human_size, value_text
@@ -116,6 +117,8 @@ class DocumentTab(QWidget):
         self.events.group_selected.connect(self._show_group)
         session.redaction_changed.connect(self._refresh_detail)
         session.redaction_changed.connect(self._redaction_changed)
+        self.layers = LayersTracer(runner, session, key)
+        self.detail.layers_requested.connect(self._trace_layers)
 
     @property
     def outcomes(self) -> Mapping[int, Outcome] | None:
@@ -482,6 +485,13 @@ class DocumentTab(QWidget):
             QGuiApplication.clipboard().setText(text)
 
         self.runner.start(f"{self.key}:copy", "Copying the value", work)
+
+    def _trace_layers(self, index: int) -> None:
+        if self.loaded is not None and not self.disposed:
+            doc = self.loaded.doc
+            self.layers.request(
+                doc, index, self.detail.show_explanation, self.detail.show_layers_message
+            )
 
     def copy_path(self) -> None:
         QGuiApplication.clipboard().setText(self.detail.current_pointer() or "/")

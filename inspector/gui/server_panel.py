@@ -33,10 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.config import Config
+from inspector.doctor import DEFAULT_ORIGIN, DoctorOptions
 from inspector.server.request_log import RequestLog, RequestRecord
 from inspector.server.runner import CodecServer, ServerStartError
 
 from .code_view import monospace_font
+from .doctor_view import DoctorView
 from .session import PipelineSession
 from .settings import AppSettings, ServerPrefs
 from .tasks import TaskRunner
@@ -137,7 +139,8 @@ class ServerPanel(QWidget):
         use.addRow("", self.copy_token_button)
         use_column = QVBoxLayout()
         use_column.addWidget(use_box)
-        use_column.addStretch(1)
+        self.doctor = DoctorView(runner, self.doctor_target)
+        use_column.addWidget(self.doctor, 1)
         self.columns.addLayout(use_column)
 
         log_box = QGroupBox("Request log (never payload contents)")
@@ -349,6 +352,16 @@ class ServerPanel(QWidget):
             "In the Web UI, set the <b>Codec Server endpoint</b> to the address above "
             f"(origins allowed: {origins}).{token_note}"
         )
+
+    def doctor_target(self, typed: str) -> DoctorOptions | str:
+        """What *Check* checks: the URL typed in, else this server (with its token)."""
+        origin = next(iter(self.origins()), DEFAULT_ORIGIN)
+        if typed:
+            return DoctorOptions(url=typed, origin=origin)
+        if self.url is None:
+            return "Start the server, or type the URL of a codec endpoint to check."
+        token = self.token()
+        return DoctorOptions(url=self.url, origin=origin, auth=f"Bearer {token}" if token else None)
 
     def copy_endpoint(self) -> None:
         if self.url:

@@ -200,7 +200,7 @@ def _sdk_payloads(values: list[Any]) -> list[Payload]:
 def _readable(doc: bytes, tmp: Path, *rules: str, config: Path | None = None) -> Any:
     src = tmp / "payloads.json"
     src.write_bytes(doc)
-    out, err = io.StringIO(), io.StringIO()
+    out, err = io.BytesIO(), io.StringIO()  # decode writes bytes (it streams the document)
     req = DecodeRequest(
         file=str(src), readable=True, redact=rules, config=str(config) if config else None
     )

@@ -18,6 +18,7 @@ from inspector.commands import ExitCode, UsageError, fail, request_from, view_op
 from inspector.config import load_config
 from inspector.documents import parse_document, render_readable, write_document
 from inspector.errors import InspectorError
+from inspector.protobufs import cached_message_types
 from inspector.runtime import build_pipeline
 from inspector.views import transform_document
 
@@ -63,6 +64,12 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     doc = parse_document(data, source=source)
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
+    # Descriptors only matter for people; a broken one is a config error before any decoding.
+    types = (
+        await asyncio.to_thread(cached_message_types, profile.proto_descriptors)
+        if req.readable
+        else None
+    )
     pipeline = build_pipeline(
         profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
     )
@@ -81,8 +88,10 @@ async def decode_main(req: DecodeRequest, out: TextIO, err: TextIO) -> int:
     if failures and not req.keep_going:
         return ExitCode.DECODE_FAILED
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
-    render = render_readable if req.readable else write_document
-    out.write(render(doc, replacements))
+    if req.readable:
+        out.write(render_readable(doc, replacements, types))
+    else:
+        out.write(write_document(doc, replacements))
     out.write("\n")
     out.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
     return ExitCode.DECODE_FAILED if failures else ExitCode.OK

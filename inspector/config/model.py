@@ -81,6 +81,9 @@ class Profile:
     mark_references: bool = False
     storage: tuple[StorageSpec, ...] = ()
     threshold: int = DEFAULT_THRESHOLD
+    # Descriptor sets, .proto files or folders: the protobuf messages shown by field name.
+    proto_descriptors: tuple[Path, ...] = ()
+    encode_headers: bool = False  # workers run headers through the codecs too
 
     @property
     def timeout_seconds(self) -> float:

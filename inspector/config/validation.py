@@ -28,7 +28,15 @@ from inspector.config.kinds import (
 from inspector.config.model import CodecSpec, Config, Profile, ServerConfig, StorageSpec
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
-PROFILE_KEYS = {"namespaces", "codecs", "proxy_codecs", "mark_references", "storage"}
+PROFILE_KEYS = {
+    "namespaces",
+    "codecs",
+    "proxy_codecs",
+    "mark_references",
+    "storage",
+    "proto_descriptors",
+    "encode_headers",
+}
 AES_KEY_SIZES = (16, 24, 32)
 
 
@@ -162,6 +170,13 @@ def _profile(r: _Reader, name: str, raw: Any) -> Profile:
             raw.get("mark_references", False), bool, f"{where}.mark_references", "true or false"
         ),
         **_storage_list(r, raw.get("storage", []), f"{where}.storage"),
+        proto_descriptors=tuple(
+            r.path(p, f"{where}.proto_descriptors", "a list of paths")
+            for p in r.strings(raw.get("proto_descriptors", []), f"{where}.proto_descriptors")
+        ),
+        encode_headers=r.expect(
+            raw.get("encode_headers", False), bool, f"{where}.encode_headers", "true or false"
+        ),
     )
 
 

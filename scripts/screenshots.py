@@ -2,8 +2,9 @@
 
 Offscreen, on throwaway settings, with the shipped samples: the start page, a decoded
 history (saved as an audit screenshot, caption included), the References view with a
-reference card, an error on one payload (a store that lost the blob), and the codec
-server panel running with a few requests in its log.
+reference card, an error on one payload (a store that lost the blob), the codec
+server panel running with a few requests in its log, and a protobuf message read by field
+name through the profile's descriptors.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ SIZE = (1440, 900)
 HISTORY = SAMPLES_DIR / "history.json"
 STORED = SAMPLES_DIR / "history-external-storage.json"
 SAMPLE_CONFIG = SAMPLES_DIR / "config.toml"
+PROTOBUF = SAMPLES_DIR / "protobuf.json"
+PROTOBUF_CONFIG = SAMPLES_DIR / "protobuf.toml"
 RESULT = "/events/24/workflowExecutionCompletedEventAttributes/result/payloads/0"
 REFERENCE = "/events/9/activityTaskCompletedEventAttributes/result/payloads/0"
 
@@ -150,6 +153,19 @@ async def server(config: Path | None) -> None:
     await close(window)
 
 
+async def protobuf() -> None:
+    window = _window(PROTOBUF_CONFIG)
+    window.set_view("decoded")
+    window.open_path(PROTOBUF)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_row(0)
+    await settle(window)
+    grab(window, "protobuf.png")
+    await close(window)
+
+
 async def close(window: MainWindow) -> None:
     await window.shutdown()
     window.close()
@@ -166,6 +182,7 @@ async def main() -> None:
             await references()
             await error(Path(tmp))
             await server(None)
+            await protobuf()
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

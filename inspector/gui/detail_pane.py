@@ -30,6 +30,7 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.documents import ReadableValue, read_value
 from inspector.outcomes import Outcome, PayloadError
+from inspector.protobufs import MessageTypes
 from inspector.references import (
     ReferenceFormatError,
     is_marked,
@@ -75,6 +76,7 @@ class DetailEntry:
     error: PayloadError | None
     download: Outcome | None = None
     download_running: bool = False
+    types: MessageTypes | None = None  # the profile's protobuf messages (None: Temporal's)
 
     @property
     def displayed(self) -> Payload:
@@ -102,17 +104,24 @@ class Rendered:
     proto_more: bool
 
 
-def render_payload(payload: Payload, *, unfolded: bool, show_all: bool, hex_all: bool) -> Rendered:
+def render_payload(
+    payload: Payload,
+    *,
+    unfolded: bool,
+    show_all: bool,
+    hex_all: bool,
+    types: MessageTypes | None = None,
+) -> Rendered:
     """Everything the tabs need for ``payload`` (pure; safe on a worker thread)."""
-    view = read_value(payload)
+    view = read_value(payload, types)
     can_unfold = can_show_all = False
-    note = ""
+    note = view.note
     if view.kind == "json" and view.size > FOLD_BYTES and not unfolded:
         text = folded_json(view.value)
         note = (
-            f"Large value ({human_size(view.size)}) shown folded: nested values are "
-            "summarised. The Tree tab opens every level."
-        )
+            f"{view.note} Large value ({human_size(view.size)}) shown folded: nested values "
+            "are summarised. The Tree tab opens every level."
+        ).lstrip()
         can_unfold = True
     elif view.kind == "binary":
         text = value_text(view)
@@ -321,7 +330,7 @@ class DetailPane(QWidget):
         """The whole value as text (not the folded or cut display)."""
         if self.entry is None:
             return ""
-        return value_text(read_value(self.entry.displayed))
+        return value_text(read_value(self.entry.displayed, self.entry.types))
 
     def current_pointer(self) -> str:
         return self.entry.row.pointer if self.entry is not None else ""
@@ -393,12 +402,14 @@ class DetailPane(QWidget):
         options = {"unfolded": self._unfolded, "show_all": self._show_all, "hex_all": self._hex_all}
         if payload.ByteSize() <= INLINE_RENDER_BYTES:
             self._runner.cancel(self._key)
-            self._apply(render_payload(payload, **options))
+            self._apply(render_payload(payload, types=entry.types, **options))
             return
         self.value_view.set_text("Rendering…")
 
         async def work(progress: Progress) -> None:
-            rendered = await asyncio.to_thread(render_payload, payload, **options)
+            rendered = await asyncio.to_thread(
+                lambda: render_payload(payload, types=entry.types, **options)
+            )
             if self.entry is entry:
                 self._apply(rendered)
 

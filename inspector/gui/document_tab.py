@@ -20,7 +20,9 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.config import ConfigError
 from inspector.documents import DocumentError, read_value
+from inspector.errors import InspectorError
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
+from inspector.protobufs import MessageTypes
 from inspector.references import is_reference
 from inspector.views import View
 
@@ -70,6 +72,8 @@ class DocumentTab(QWidget):
         self.loaded: LoadedDocument | None = None
         self.run = DocumentRun(session.generation)
         self.disposed = False
+        self.types: MessageTypes | None = None  # the profile's protobuf messages, once loaded
+        self.types_error: str | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -203,6 +207,7 @@ class DocumentTab(QWidget):
 
         async def work(progress: Progress) -> None:
             progress.update(0, len(loaded.doc.payloads))
+            await self._load_types()
             big = len(loaded.doc.payloads) >= BIG_PAYLOAD_COUNT
             with collector.paused(big):
                 outcomes = await run_document_view(
@@ -217,6 +222,13 @@ class DocumentTab(QWidget):
         label = f"{View(view).label} · {loaded.name}"
         self.runner.start(f"{self.key}:view", label, work)
 
+    async def _load_types(self) -> None:
+        """The profile's protobuf descriptors; broken ones leave messages shown raw."""
+        try:
+            self.types, self.types_error = await self.session.message_types(), None
+        except InspectorError as e:
+            self.types, self.types_error = None, str(e)
+
     def _after_results(self) -> None:
         failed = self.run.failed()
         if failed:
@@ -224,6 +236,11 @@ class DocumentTab(QWidget):
             self.inspector_page.show_notice(
                 f"{len(failed)} {word} could not be shown in this view (marked “error”; the "
                 "rest is fine). Type “error” in the filter to list them.",
+                error=True,
+            )
+        elif self.types_error is not None:
+            self.inspector_page.show_notice(
+                f"Protobuf messages of this profile are shown raw: {self.types_error}",
                 error=True,
             )
         else:
@@ -299,6 +316,7 @@ class DocumentTab(QWidget):
             error=error,
             download=self.downloads.get(index),
             download_running=self.runner.is_running(f"{self.key}:download:{index}"),
+            types=self.types,
         )
 
     def _decode_to_show(self, index: int) -> None:
@@ -355,13 +373,13 @@ class DocumentTab(QWidget):
         entry = self.detail.entry
         if entry is None:
             return
-        payload = entry.displayed
+        payload, types = entry.displayed, entry.types
         if payload.ByteSize() <= INLINE_RENDER_BYTES:
             QGuiApplication.clipboard().setText(self.detail.current_value_text())
             return
 
         async def work(progress: Progress) -> None:
-            text = await asyncio.to_thread(lambda: value_text(read_value(payload)))
+            text = await asyncio.to_thread(lambda: value_text(read_value(payload, types)))
             QGuiApplication.clipboard().setText(text)
 
         self.runner.start(f"{self.key}:copy", "Copying the value", work)

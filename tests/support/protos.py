@@ -21,7 +21,7 @@ from google.protobuf.message import Message
 ORDERS_PROTO = """\
 syntax = "proto3";
 
-package inspector.test.orders.v1;
+package example.orders.v1;
 
 import "google/protobuf/timestamp.proto";
 
@@ -49,7 +49,7 @@ message Order {
   fixed32 region = 9;
 }
 """
-ORDER_TYPE = "inspector.test.orders.v1.Order"
+ORDER_TYPE = "example.orders.v1.Order"
 PROTO_NAME = "orders/v1/orders.proto"
 
 

@@ -213,7 +213,7 @@ def test_a_set_missing_its_imports_is_completed_or_named(schema: Schema, tmp_pat
     importer = tmp_path / "uses.proto"
     importer.write_text(
         'syntax = "proto3";\nimport "orders/v1/orders.proto";\n'
-        "message Wrap { inspector.test.orders.v1.Order order = 1; }\n"
+        "message Wrap { example.orders.v1.Order order = 1; }\n"
     )
     lone = tmp_path / "lone.binpb"
     done = protoc(

@@ -15,6 +15,7 @@ from inspector.codecs import (
     CodecConfigError,
     GzipCodec,
     RemoteCodec,
+    SnappyCodec,
     ZlibCodec,
     load_python_codec,
 )
@@ -103,6 +104,10 @@ def gzip_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
 
 def zlib_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
     return ZlibCodec()
+
+
+def snappy_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    return SnappyCodec()
 
 
 def aes_gcm_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:

@@ -65,6 +65,13 @@ CODEC_KINDS: Mapping[str, Kind] = _by_name(
         "inspector.runtime:zlib_codec",
     ),
     Kind(
+        "snappy",
+        (),
+        "`binary/snappy`: the snappy block format of the serialized inner payload, as Go's "
+        "`snappy.Encode` writes it (the Go samples' `snappycompress`)",
+        "inspector.runtime:snappy_codec",
+    ),
+    Kind(
         "aes-gcm",
         ("keys", "encrypt_with"),
         "`binary/encrypted`: AES-GCM, keys by id for rotation (base64 of 16, 24 or 32 bytes, "

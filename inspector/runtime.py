@@ -31,6 +31,7 @@ from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.pipeline import Pipeline
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
+from inspector.storage.gcs import GcsStore
 from inspector.storage.plugin import DriverConfigError, load_python_driver
 from inspector.storage.s3 import S3Store
 
@@ -134,6 +135,13 @@ def s3_driver(spec: StorageSpec) -> StorageDriver:
     assert spec.bucket is not None
     options = {key: getattr(spec, key) for key in driver_kind("s3").keys}
     return S3Store(name=spec.name, timeout_seconds=spec.timeout_seconds, **options)
+
+
+def gcs_driver(spec: StorageSpec) -> StorageDriver:
+    """The GCS driver's options are its kind's keys, as the config names them."""
+    assert spec.bucket is not None
+    options = {key: getattr(spec, key) for key in driver_kind("gcs").keys}
+    return GcsStore(name=spec.name, timeout_seconds=spec.timeout_seconds, **options)
 
 
 def python_driver(spec: StorageSpec) -> StorageDriver:

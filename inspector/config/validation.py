@@ -321,11 +321,24 @@ def _s3(r: _Reader, raw: Mapping[str, Any], key: str, spec: StorageSpec) -> Stor
     return replace(spec, bucket=bucket, buckets=buckets, **opts)
 
 
+def _gcs(r: _Reader, raw: Mapping[str, Any], key: str, spec: StorageSpec) -> StorageSpec:
+    bucket = r.expect(raw.get("bucket"), str, f"{key}.bucket", "a bucket name")
+    buckets = r.strings(raw.get("buckets", []), f"{key}.buckets")
+    endpoint = raw.get("endpoint_url")
+    if endpoint is not None:
+        r.expect(endpoint, str, f"{key}.endpoint_url", "a string")
+        if not endpoint.startswith(("http://", "https://")):
+            shown = _without_credentials(endpoint)
+            raise r.error(f"{key}.endpoint_url", f"expected an http(s) URL, got {shown!r}")
+    return replace(spec, bucket=bucket, buckets=buckets, endpoint_url=endpoint)
+
+
 _DRIVER_READERS: Mapping[
     str, Callable[[_Reader, Mapping[str, Any], str, StorageSpec], StorageSpec]
 ] = {
     "filesystem": _filesystem,
     "s3": _s3,
+    "gcs": _gcs,
     "python": _python_driver,
 }  # every driver kind has keys of its own
 

@@ -93,6 +93,7 @@ def build_pipeline(
         mark_references=profile.mark_references,
         cache=cache,
         max_decoded_bytes=max_decoded_bytes,
+        encode_headers=profile.encode_headers,
     )
 
 

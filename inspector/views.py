@@ -76,7 +76,12 @@ async def run_view(pipeline: Pipeline, view: str, payloads: Sequence[Payload]) -
 
 
 async def transform_document(doc: Document, pipeline: Pipeline, view: str) -> dict[int, Outcome]:
-    """Outcomes by payload index; search attributes pass through untouched."""
-    indexes = [i for i, found in enumerate(doc.payloads) if found.location.transform]
+    """Outcomes by payload index; search attributes pass through untouched, and so do
+    headers unless the profile's workers encode them (``pipeline.encode_headers``)."""
+    indexes = [
+        i
+        for i, found in enumerate(doc.payloads)
+        if found.location.transform and (pipeline.encode_headers or not found.location.header)
+    ]
     outcomes = await run_view(pipeline, view, [doc.payloads[i].payload for i in indexes])
     return dict(zip(indexes, outcomes, strict=True))

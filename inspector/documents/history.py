@@ -6,12 +6,14 @@ header fields, failure details and ``encodedAttributes`` through any depth of ``
 metadata, Nexus input/result … It falls back to a walk keyed on property names (``payloads``
 lists, ``encodedAttributes``, ``memo``/``header`` fields, ``searchAttributes``) for keys the
 SDK's protos do not know yet. Search attribute values are found with ``transform=False``:
-they are never codec-encoded. Walks use explicit stacks, never Python recursion.
+they are never codec-encoded; header fields are marked ``header`` (the workers' codecs apply
+to them only with ``encode_headers``). Walks use explicit stacks, never Python recursion.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,7 @@ _PAYLOADS_NAME = Payloads.DESCRIPTOR.full_name
 _PAYLOAD_NAME = Payload.DESCRIPTOR.full_name
 _SEARCH_ATTRIBUTES_NAME = SearchAttributes.DESCRIPTOR.full_name
 _ANY_NAME = "google.protobuf.Any"
+_HEADER_FIELD = re.compile(r"/header/fields/[^/]+\Z")  # Header.fields of any message
 
 
 class _K(enum.Enum):
@@ -361,6 +364,7 @@ def history_payloads(events: list[Any], base: str, source: str) -> list[FoundPay
                 event_type=event_type,
                 field=label or None,
                 transform=transform,
+                header=_HEADER_FIELD.search(ptr) is not None,
             )
             found.append(FoundPayload(location, payload, shorthand))
     return found

@@ -34,6 +34,8 @@ class Location:
     event_type: str | None = None
     field: str | None = None
     transform: bool = True
+    # A header field: codec-encoded only where the workers encode headers (encode_headers).
+    header: bool = False
 
 
 @dataclass

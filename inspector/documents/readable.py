@@ -17,6 +17,7 @@ from typing import Any, Literal
 from temporalio.api.common.v1 import Payload
 
 from inspector.documents.json_text import strict_value
+from inspector.documents.nexus import Envelope, open_envelope
 from inspector.documents.proto_json import payload_to_json
 from inspector.documents.protobuf import BINARY, JSON, render_message
 from inspector.protobufs import MessageTypes, temporal_types
@@ -55,7 +56,14 @@ def read_value(payload: Payload, types: MessageTypes | None = None) -> ReadableV
         message_type = payload.metadata.get("messageType", b"").decode("utf-8", "replace")
         shown = render_message(encoding, message_type, data, types or temporal_types())
         if shown is not None:
-            return ReadableValue("json", shown[0], len(data), shown[1])
+            value, note = shown
+            envelope = open_envelope(payload)
+            if envelope is not None and isinstance(value, dict):
+                _readable_inner(value, envelope, types)
+                note = (
+                    f"Temporal system Nexus request {message_type}: its payloads read for people."
+                )
+            return ReadableValue("json", value, len(data), note)
     if not data:
         return ReadableValue("null" if encoding == "binary/null" else "empty", None, 0)
     if encoding.startswith("json/"):
@@ -69,6 +77,18 @@ def read_value(payload: Payload, types: MessageTypes | None = None) -> ReadableV
         except UnicodeDecodeError:
             pass
     return ReadableValue("binary", data, len(data))
+
+
+def _readable_inner(value: dict[str, Any], envelope: Envelope, types: MessageTypes | None) -> None:
+    """Each payload inside a system Nexus envelope, in the envelope's proto JSON, for people."""
+    for path, inner in zip(envelope.paths, envelope.inner, strict=True):
+        parent: Any = value
+        try:
+            for token in path[:-1]:
+                parent = parent[token]
+            parent[path[-1]] = payload_to_readable(inner, types)
+        except (KeyError, IndexError, TypeError):
+            continue  # not in the proto JSON (a default value): nothing to show
 
 
 def text_or_base64(data: bytes) -> str:

@@ -354,19 +354,37 @@ def history_payloads(events: list[Any], base: str, source: str) -> list[FoundPay
         if event_type:
             head = f"{head} · {event_type}"
 
-        start: _Entry = (_WALK, event, desc, pointer, "", True)
-        for value, ptr, label, transform in _walk(start, source):
-            payload, shorthand = read_element(value, ptr, source)
-            location = Location(
-                pointer=ptr,
-                label=f"{head} · {label}" if label else head,
-                event_id=event_id,
-                event_type=event_type,
-                field=label or None,
-                transform=transform,
-                header=_HEADER_FIELD.search(ptr) is not None,
-            )
-            found.append(FoundPayload(location, payload, shorthand))
+        found += message_payloads(
+            event, desc, pointer, source, head=head, event_id=event_id, event_type=event_type
+        )
+    return found
+
+
+def message_payloads(
+    value: dict[str, Any],
+    desc: Descriptor,
+    pointer: str,
+    source: str,
+    *,
+    head: str,
+    event_id: int | None = None,
+    event_type: str | None = None,
+) -> list[FoundPayload]:
+    """Every payload of one message of type ``desc`` (an event, a schedule, an activity's
+    description …) at ``pointer``, labelled ``head · field``."""
+    found: list[FoundPayload] = []
+    for item, ptr, label, transform in _walk((_WALK, value, desc, pointer, "", True), source):
+        payload, shorthand = read_element(item, ptr, source)
+        location = Location(
+            pointer=ptr,
+            label=f"{head} · {label}" if label else head,
+            event_id=event_id,
+            event_type=event_type,
+            field=label or None,
+            transform=transform,
+            header=_HEADER_FIELD.search(ptr) is not None,
+        )
+        found.append(FoundPayload(location, payload, shorthand))
     return found
 
 

@@ -22,6 +22,7 @@ class DocumentKind(enum.Enum):
     PAYLOAD = "payload"
     LIST = "list"
     HISTORY = "history"
+    DESCRIBED = "described"  # a schedule's, standalone activity's or workflow's description
 
 
 @dataclass(frozen=True)

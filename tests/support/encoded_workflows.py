@@ -10,6 +10,10 @@ What one run puts in its history:
   ``encode_common_attributes`` every failure of the chain says "Encoded failure" and keeps
   its message and stack trace in ``encodedAttributes``;
 - ``WorkflowExecutionCompleted`` with a small result.
+
+``InspectorNexusCaller`` signals-with-start ``InspectorNexusTarget`` through the
+``__temporal_system`` Nexus endpoint: its ``NexusOperationScheduled`` input is a system
+envelope whose inner payloads (input, signal input, memo) the codec encoded.
 """
 
 from __future__ import annotations
@@ -69,3 +73,45 @@ class _TenantOutbound(OutboundInterceptor):
         header = DataConverter.default.payload_converter.to_payloads([TENANT])[0]
         input.headers = {**input.headers, TENANT_HEADER: header}
         return await super().start_workflow(input)
+
+
+# -- a system Nexus operation: SignalWithStart from a workflow (needs the dev server's dynamic
+# config ``history.enableSignalWithStartFromWorkflow=true``) --------------------------------
+
+with workflow.unsafe.imports_passed_through():
+    from temporalio.nexus.system.workflow_service import signal_with_start_workflow
+
+NEXUS_TARGET_ARG = "ORDER-9"
+NEXUS_SIGNAL_ARG = "go"
+NEXUS_MEMO = {"team": "payments"}
+
+
+@workflow.defn(name="InspectorNexusTarget")
+class NexusTargetWorkflow:
+    def __init__(self) -> None:
+        self.got: str | None = None
+
+    @workflow.run
+    async def run(self, arg: str) -> str:
+        await workflow.wait_condition(lambda: self.got is not None)
+        return f"{arg} {self.got}"
+
+    @workflow.signal
+    def poke(self, value: str) -> None:
+        self.got = value
+
+
+@workflow.defn(name="InspectorNexusCaller")
+class NexusCallerWorkflow:
+    @workflow.run
+    async def run(self, target_id: str) -> str:
+        await signal_with_start_workflow(
+            "InspectorNexusTarget",
+            NEXUS_TARGET_ARG,
+            id=target_id,
+            task_queue=workflow.info().task_queue,
+            signal="poke",
+            signal_args=[NEXUS_SIGNAL_ARG],
+            memo=NEXUS_MEMO,
+        )
+        return "signalled"

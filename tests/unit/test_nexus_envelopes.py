@@ -2,14 +2,20 @@
 
 The envelope is made by the SDK's own system Nexus converter and encoded by the SDK's own
 payload visitor (what a worker does before the request leaves it), with the gzip codec; the
-SDK's visitor decoding it is the oracle. The history around it is built from the API's
-messages: the dev server of this suite has no system Nexus endpoint to record a real one.
+SDK's visitor decoding it is the oracle. The first tests build the history around it from
+the API's messages; the last records a real one: a workflow signals-with-start another
+through the dev server's ``__temporal_system`` endpoint (enabled by its dynamic config).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import uuid
+from pathlib import Path
+from typing import Any
 
+import pytest
 from google.protobuf import json_format
 from temporalio.api.common.v1 import (
     Header,
@@ -23,14 +29,24 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent, NexusOperationScheduledEventAttributes
 from temporalio.api.workflowservice.v1 import SignalWithStartWorkflowExecutionRequest
 from temporalio.bridge.worker import _Visitor
+from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.nexus.system import _SystemNexusOuterPayloadConverter, maybe_visit_payload
+from temporalio.worker import Worker
 
 from inspector.codecs import GzipCodec
 from inspector.documents import parse_document, render_readable
 from inspector.documents.nexus import open_envelope
 from inspector.pipeline import Pipeline
 from inspector.views import transform_document
+from tests.support.encoded_workflows import (
+    NEXUS_MEMO,
+    NEXUS_SIGNAL_ARG,
+    NEXUS_TARGET_ARG,
+    NexusCallerWorkflow,
+    NexusTargetWorkflow,
+)
+from tests.support.history import export_history_args
 from tests.support.sdk_codecs import SdkGzipCodec
 
 CONVERT = DataConverter.default.payload_converter
@@ -137,3 +153,59 @@ def test_an_unmarked_or_unknown_envelope_is_an_ordinary_payload() -> None:
     assert open_envelope(plain) is None
     plain.metadata["__temporal_system_payload"] = b"true"
     assert open_envelope(plain) is None  # type unknown
+
+
+# -- a real history: SignalWithStart through the dev server's __temporal_system endpoint ----
+
+
+async def _real_history(server: Any, out: Path) -> Path:
+    conv = dataclasses.replace(DataConverter.default, payload_codec=SdkGzipCodec())
+    client = await Client.connect(server.address, namespace="default", data_converter=conv)
+    suffix = uuid.uuid4().hex[:12]
+    caller_id, queue = f"inspector-nexus-{suffix}", f"inspector-nexus-{suffix}"
+    async with Worker(
+        client, task_queue=queue, workflows=[NexusCallerWorkflow, NexusTargetWorkflow]
+    ):
+        result = await client.execute_workflow(
+            NexusCallerWorkflow.run, f"target-{suffix}", id=caller_id, task_queue=queue
+        )
+        assert result == "signalled"
+        target = client.get_workflow_handle(f"target-{suffix}")
+        assert await target.result() == f"{NEXUS_TARGET_ARG} {NEXUS_SIGNAL_ARG}"
+    shown = await server.acli(*export_history_args(caller_id), namespace="default", timeout=60)
+    path = out / "history.json"
+    path.write_bytes(shown.stdout)
+    return path
+
+
+@pytest.mark.slow
+async def test_a_real_system_nexus_operation_decodes(
+    make_temporal_server: Any, tmp_path: Path
+) -> None:
+    server = make_temporal_server(
+        dynamic_config={"history.enableSignalWithStartFromWorkflow": "true"}
+    )
+    path = await _real_history(server, tmp_path)
+    doc = parse_document(path.read_bytes(), "history.json")
+    [index] = [
+        i
+        for i, found in enumerate(doc.payloads)
+        if found.location.event_type == "NexusOperationScheduled"
+    ]
+    encoded = doc.payloads[index].payload
+    envelope = open_envelope(encoded)
+    assert envelope is not None
+    assert [p.metadata["encoding"] for p in envelope.inner] == [b"binary/gzip"] * 3
+
+    outcomes = await transform_document(doc, Pipeline(codec=GzipCodec()), "decoded")
+    decoded = outcomes[index].payload
+    sdk = Payload()
+    sdk.CopyFrom(encoded)
+    assert decoded == await maybe_visit_payload(sdk, _Visitor(SdkGzipCodec().decode), True)
+
+    shown = json.loads(render_readable(doc, {i: o.payload for i, o in outcomes.items()}))
+    event = next(e for e in shown["events"] if "nexusOperationScheduledEventAttributes" in e)
+    data = event["nexusOperationScheduledEventAttributes"]["input"]["data"]
+    assert data["input"]["payloads"][0]["data"] == NEXUS_TARGET_ARG
+    assert data["signalInput"]["payloads"][0]["data"] == NEXUS_SIGNAL_ARG
+    assert data["memo"]["fields"]["team"]["data"] == NEXUS_MEMO["team"]

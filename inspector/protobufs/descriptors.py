@@ -86,7 +86,9 @@ _TEMPORAL = MessageTypes()
 
 def cached_message_types(sources: Sequence[Path]) -> MessageTypes:
     """``load_message_types``, once per set of sources while their files stay the same
-    (blocking: call it on a worker thread)."""
+    (blocking: call it on a worker thread; it also imports the Temporal API's messages
+    there, which takes a quarter of a second the first time)."""
+    _default_pool()
     if not sources:
         return _TEMPORAL
     key = tuple(sources)

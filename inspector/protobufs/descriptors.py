@@ -218,6 +218,12 @@ def _read_source(source: Path) -> FileDescriptorSet:
 
 def _compile(root: Path, protos: Sequence[Path]) -> FileDescriptorSet:
     """The protos compiled by the bundled protoc, imports resolved from ``root``."""
+    if getattr(sys, "frozen", False):  # the desktop build has no Python to run protoc with
+        raise ProtoDescriptorError(
+            f"proto_descriptors: {protos[0]}: this build cannot compile .proto files; give a "
+            "descriptor set instead (buf build -o x.binpb, or protoc --include_imports "
+            "--descriptor_set_out=x.binpb)"
+        )
     with tempfile.TemporaryDirectory(prefix="payload-inspector-protoc-") as tmp:
         out = Path(tmp) / "set.binpb"
         command = [

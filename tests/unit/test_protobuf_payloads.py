@@ -252,3 +252,12 @@ def test_decode_readable_with_a_broken_descriptor_is_exit_2(tmp_path: Path) -> N
     [line] = done.stderr.decode().splitlines()
     assert line.startswith("payload-inspector decode: proto_descriptors: ") and str(bad) in line
     assert _decode(config, doc).returncode == 0, "only --readable reads the descriptors"
+
+
+def test_a_build_without_python_asks_for_a_descriptor_set(
+    schema: Schema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    with pytest.raises(ProtoDescriptorError, match="give a descriptor set instead"):
+        load_message_types([schema.proto])
+    assert load_message_types([schema.descriptor_set]).find(ORDER_TYPE) is not None

@@ -74,6 +74,7 @@ class Pipeline:
         mark_references: bool = False,
         cache: BlobCache | None = None,
         max_decoded_bytes: int | None = limits.DEFAULT_MAX_DECODED_BYTES,
+        encode_headers: bool = False,
     ) -> None:
         self.name = name
         self.codec = codec
@@ -86,6 +87,9 @@ class Pipeline:
         self.mark_references = mark_references
         self.cache = cache
         self.max_decoded_bytes = max_decoded_bytes
+        # Whether the workers run headers through the codecs too (HeaderCodecBehavior.CODEC):
+        # the views send a document's header fields here only then.
+        self.encode_headers = encode_headers
         self._in_flight: dict[Hashable, asyncio.Future[Payload]] = {}
         self._retrieval_slots = asyncio.Semaphore(MAX_CONCURRENT_RETRIEVALS)
 

@@ -16,6 +16,7 @@ from inspector.codecs import (
     CodecChain,
     CodecConfigError,
     GzipCodec,
+    SnappyCodec,
     ZlibCodec,
     load_python_codec,
 )
@@ -31,6 +32,7 @@ from inspector.limits import DEFAULT_MAX_DECODED_BYTES
 from inspector.pipeline import Pipeline
 from inspector.storage.cache import BlobCache
 from inspector.storage.filesystem import FilesystemDriver
+from inspector.storage.gcs import GcsStore
 from inspector.storage.plugin import DriverConfigError, load_python_driver
 
 REMOTE_TIMEOUT = 30.0
@@ -91,6 +93,7 @@ def build_pipeline(
         mark_references=profile.mark_references,
         cache=cache,
         max_decoded_bytes=max_decoded_bytes,
+        encode_headers=profile.encode_headers,
     )
 
 
@@ -103,6 +106,10 @@ def gzip_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
 
 def zlib_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
     return ZlibCodec()
+
+
+def snappy_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
+    return SnappyCodec()
 
 
 def aes_gcm_codec(spec: CodecSpec, *, namespace: str | None) -> PayloadCodec:
@@ -133,6 +140,13 @@ def s3_driver(spec: StorageSpec) -> StorageDriver:
     assert spec.bucket is not None
     options = {key: getattr(spec, key) for key in driver_kind("s3").keys}
     return S3Store(name=spec.name, timeout_seconds=spec.timeout_seconds, **options)
+
+
+def gcs_driver(spec: StorageSpec) -> StorageDriver:
+    """The GCS driver's options are its kind's keys, as the config names them."""
+    assert spec.bucket is not None
+    options = {key: getattr(spec, key) for key in driver_kind("gcs").keys}
+    return GcsStore(name=spec.name, timeout_seconds=spec.timeout_seconds, **options)
 
 
 def python_driver(spec: StorageSpec) -> StorageDriver:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from inspector.outcomes import Outcome, PayloadError
     from inspector.pipeline import Pipeline
+    from inspector.protobufs import MessageTypes
     from inspector.redaction import Redaction
 
 # A batch closes at this much payload data (or input, for events without payloads) or this
@@ -167,10 +168,11 @@ async def transform_file(
     view: str,
     readable: bool,
     redaction: Redaction | None = None,
+    types: MessageTypes | None = None,
 ) -> Findings:
     """``view`` over the document in ``src`` (from its start), written to ``out`` in its shape
-    (``render_readable`` when ``readable``, its values under ``redaction``); returns what it
-    found, in document order.
+    (``render_readable`` when ``readable``, its values under ``redaction``, protobuf messages
+    read with ``types``); returns what it found, in document order.
 
     Both files must be seekable: a document the streamed path does not take is read again
     whole, and ``out`` rewritten from where it was (``--readable`` always takes that path).
@@ -204,7 +206,9 @@ async def transform_file(
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     if readable and redaction:  # redacted as shown, never in the pipeline's own work
         replacements, _ = redact_document(doc, replacements, redaction)
-    render = render_readable if readable else write_document
-    text = await asyncio.to_thread(render, doc, replacements)
+    if readable:
+        text = await asyncio.to_thread(render_readable, doc, replacements, types)
+    else:
+        text = await asyncio.to_thread(write_document, doc, replacements)
     await asyncio.to_thread(out.write, text.encode("utf-8"))
     return found

@@ -76,7 +76,31 @@ async def run_view(pipeline: Pipeline, view: str, payloads: Sequence[Payload]) -
 
 
 async def transform_document(doc: Document, pipeline: Pipeline, view: str) -> dict[int, Outcome]:
-    """Outcomes by payload index; search attributes pass through untouched."""
-    indexes = [i for i, found in enumerate(doc.payloads) if found.location.transform]
-    outcomes = await run_view(pipeline, view, [doc.payloads[i].payload for i in indexes])
-    return dict(zip(indexes, outcomes, strict=True))
+    """Outcomes by payload index; search attributes pass through untouched, and so do
+    headers unless the profile's workers encode them (``pipeline.encode_headers``). A system
+    Nexus envelope is not run itself: the payloads inside it are, and it is rebuilt around
+    what they give (``documents.nexus``)."""
+    from inspector.documents.nexus import open_envelope
+    from inspector.outcomes import Outcome
+
+    opened = View.parse(view) is not View.RAW
+    batch: list[Payload] = []
+    spans = []
+    for i, found in enumerate(doc.payloads):
+        if not found.location.transform or (found.location.header and not pipeline.encode_headers):
+            continue
+        envelope = open_envelope(found.payload) if opened else None
+        start = len(batch)
+        batch.extend(envelope.inner if envelope is not None else [found.payload])
+        spans.append((i, envelope, start, len(batch)))
+    outcomes = await run_view(pipeline, view, batch)
+    result: dict[int, Outcome] = {}
+    for i, envelope, start, end in spans:
+        if envelope is None:
+            result[i] = outcomes[start]
+            continue
+        inner = outcomes[start:end]
+        failed = next((o for o in inner if o.error is not None), None)
+        payloads = [o.payload for o in inner if o.payload is not None]
+        result[i] = failed or Outcome(payload=envelope.rebuilt(payloads))
+    return result

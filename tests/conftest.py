@@ -7,6 +7,10 @@ can reuse it.
 - ``s3_store`` (function) → ``S3Bucket``: a fresh, uniquely named bucket on ``moto_s3``, with
   its profile ``storage`` table, the SDK's driver and our store for it; ``s3_bucket`` is its
   name alone.
+- ``gcs_emulator`` (session) → ``GcsEmulator``: ``gcp-storage-emulator`` on 127.0.0.1, its
+  objects in a temp folder (kept across ``with gcs_emulator.stopped(): ...``).
+- ``gcs_store`` (function) → ``GcsBucket``: a fresh bucket on it, with its profile ``storage``
+  table, the SDK's GCS driver and our store for it.
 - ``temporal_server`` (session) → ``TemporalDevServer``: ``temporal server start-dev``,
   headless, search attribute ``InspectorTag`` (Keyword) registered.
 - ``temporal_cli`` (session) → ``Path`` of the ``temporal`` binary.
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
     from inspector.config import Config
 
 from tests.support.aio import run_sync
+from tests.support.gcs import GcsBucket, GcsEmulator
 from tests.support.history import HistoryRun, make_s3_gzip_history
 from tests.support.http import ClientFactory
 from tests.support.retry_history import RetryRuns, make_retry_histories
@@ -67,6 +72,21 @@ def s3_store(moto_s3: MotoS3) -> S3Bucket:
 @pytest.fixture
 def s3_bucket(s3_store: S3Bucket) -> str:
     return s3_store.name
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GcsEmulator]:
+    emulator = GcsEmulator(tmp_path_factory.mktemp("gcs"))
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+
+
+@pytest.fixture
+def gcs_store(gcs_emulator: GcsEmulator) -> GcsBucket:
+    gcs_emulator.start()  # an earlier test may have left it stopped
+    return gcs_emulator.create_bucket()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Payload codecs: the ecosystem's formats (gzip, zlib, aes-gcm), codec servers, user plugins.
+"""Payload codecs: the ecosystem's formats (gzip, zlib, snappy, aes-gcm), codec servers, user
+plugins.
 
 Every codec is a ``temporalio.converter.PayloadCodec`` with a ``name`` for messages, so the
 SDK can drive ours and we can drive the user's. ``RemoteCodec`` is imported when first named:
@@ -13,6 +14,7 @@ from inspector.codecs.cpu import CpuCodec, is_cpu_codec
 from inspector.codecs.errors import CodecConfigError, CodecError
 from inspector.codecs.gzip import GzipCodec
 from inspector.codecs.plugin import PluginCodec, load_python_codec
+from inspector.codecs.snappy import SnappyCodec
 from inspector.codecs.zlib import ZlibCodec
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ __all__ = [
     "GzipCodec",
     "PluginCodec",
     "RemoteCodec",
+    "SnappyCodec",
     "ZlibCodec",
     "codec_name",
     "is_cpu_codec",

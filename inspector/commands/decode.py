@@ -29,6 +29,7 @@ from inspector.config import load_config
 from inspector.diagnosis import Diagnoser, hint
 from inspector.errors import InspectorError
 from inspector.left_encoded import reason as left_reason
+from inspector.protobufs import cached_message_types
 from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
 from inspector.streamed import Findings, transform_file
@@ -134,6 +135,12 @@ async def _decode_into(
     profile = config.select(profile=req.profile, namespace=req.namespace)
     # What is shown is redacted (--readable only): the command line's rules, then the config's.
     redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
+    # Descriptors only matter for people; a broken one is a config error before any decoding.
+    types = (
+        await asyncio.to_thread(cached_message_types, profile.proto_descriptors)
+        if req.readable
+        else None
+    )
     pipeline = build_pipeline(
         profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
     )
@@ -145,7 +152,7 @@ async def _decode_into(
         target, start = stack.enter_context(tempfile.TemporaryFile()), 0
     try:
         found = await transform_file(
-            src, source, target, pipeline, req.view, req.readable, redaction
+            src, source, target, pipeline, req.view, req.readable, redaction, types
         )
     except BaseException:
         if in_place:

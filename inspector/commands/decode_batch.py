@@ -24,6 +24,7 @@ from inspector.commands.decode import PROG, check_redact, report
 from inspector.config import load_config
 from inspector.diagnosis import Diagnoser
 from inspector.errors import InspectorError
+from inspector.protobufs import MessageTypes, cached_message_types
 from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
 from inspector.streamed import Findings, transform_file
@@ -85,6 +86,7 @@ async def _decode_one(
     pipeline: Pipeline,
     req: DecodeRequest,
     redaction: Redaction | None,
+    types: MessageTypes | None,
 ) -> _Result:
     """One document into its output; a file that is no document is a line, not an exit."""
     stack = contextlib.ExitStack()
@@ -97,7 +99,7 @@ async def _decode_one(
         temp = await asyncio.to_thread(stack.enter_context, replacing(target))
         with open(temp, "wb") as out:  # noqa: ASYNC230 (an empty file just made)
             found = await transform_file(
-                src, str(source), out, pipeline, req.view, req.readable, redaction
+                src, str(source), out, pipeline, req.view, req.readable, redaction, types
             )
             out.write(b"\n")
         keep = not found.failed(strict=req.strict) or req.keep_going
@@ -122,6 +124,11 @@ async def batch_main(
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
     redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
+    types = (
+        await asyncio.to_thread(cached_message_types, profile.proto_descriptors)
+        if req.readable
+        else None
+    )
     pipeline = build_pipeline(
         profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
     )
@@ -130,7 +137,7 @@ async def batch_main(
 
     async def run(source: Path, target: Path) -> _Result:
         async with slots:
-            result = await _decode_one(source, target, pipeline, req, redaction)
+            result = await _decode_one(source, target, pipeline, req, redaction, types)
         progress.step(source.name)
         return result
 

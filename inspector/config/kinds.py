@@ -17,6 +17,7 @@ from inspector.config.errors import ConfigError
 
 FILESYSTEM_DRIVER_NAME = "local.filesystem"
 S3_DRIVER_NAME = "aws.s3driver"
+GCS_DRIVER_NAME = "gcp.gcsdriver"
 CODEC_KEYS = ("type",)  # what every codec table may hold besides its kind's keys
 DRIVER_KEYS = ("driver", "name", "threshold", "timeout_seconds")  # and every storage table
 
@@ -65,6 +66,13 @@ CODEC_KINDS: Mapping[str, Kind] = _by_name(
         "inspector.runtime:zlib_codec",
     ),
     Kind(
+        "snappy",
+        (),
+        "`binary/snappy`: the snappy block format of the serialized inner payload, as Go's "
+        "`snappy.Encode` writes it (the Go samples' `snappycompress`)",
+        "inspector.runtime:snappy_codec",
+    ),
+    Kind(
         "aes-gcm",
         ("keys", "encrypt_with"),
         "`binary/encrypted`: AES-GCM, keys by id for rotation (base64 of 16, 24 or 32 bytes, "
@@ -103,6 +111,15 @@ DRIVER_KINDS: Mapping[str, Kind] = _by_name(
         "the Temporal SDK's own S3 driver; a claim may name only `bucket` or one of `buckets`",
         "inspector.runtime:s3_driver",
         default_name=S3_DRIVER_NAME,
+    ),
+    Kind(
+        "gcs",
+        ("bucket", "buckets", "endpoint_url"),
+        "the Temporal SDK's own Google Cloud Storage driver; credentials from the usual Google "
+        "chain (none sent to an `endpoint_url` emulator); a claim may name only `bucket` or one "
+        "of `buckets`",
+        "inspector.runtime:gcs_driver",
+        default_name=GCS_DRIVER_NAME,
     ),
     Kind(
         "python",

@@ -101,6 +101,9 @@ class Profile:
     storage: tuple[StorageSpec, ...] = ()
     threshold: int = DEFAULT_THRESHOLD
     readers: tuple[str, ...] = ()  # with [server.jwt]: emails, "*@domain", "group:NAME"
+    # Descriptor sets, .proto files or folders: the protobuf messages shown by field name.
+    proto_descriptors: tuple[Path, ...] = ()
+    encode_headers: bool = False  # workers run headers through the codecs too
 
     @property
     def timeout_seconds(self) -> float:

@@ -29,7 +29,16 @@ from inspector.config.model import CodecSpec, Config, Profile, ServerConfig, Sto
 from inspector.redaction import RedactionError, parse_rule
 from inspector.secrets import SecretError, resolve_path, resolve_secret
 
-PROFILE_KEYS = {"namespaces", "codecs", "proxy_codecs", "mark_references", "storage", "readers"}
+PROFILE_KEYS = {
+    "namespaces",
+    "codecs",
+    "proxy_codecs",
+    "mark_references",
+    "storage",
+    "proto_descriptors",
+    "encode_headers",
+    "readers",
+}
 JWT_KEYS = {"jwks_url", "audiences", "issuer", "email_claim", "groups_claim", "leeway_seconds"}
 AES_KEY_SIZES = (16, 24, 32)
 
@@ -232,6 +241,13 @@ def _profile(r: _Reader, name: str, raw: Any) -> Profile:
         ),
         **_storage_list(r, raw.get("storage", []), f"{where}.storage"),
         readers=_readers(r, raw.get("readers", []), f"{where}.readers"),
+        proto_descriptors=tuple(
+            r.path(p, f"{where}.proto_descriptors", "a list of paths")
+            for p in r.strings(raw.get("proto_descriptors", []), f"{where}.proto_descriptors")
+        ),
+        encode_headers=r.expect(
+            raw.get("encode_headers", False), bool, f"{where}.encode_headers", "true or false"
+        ),
     )
 
 
@@ -391,11 +407,24 @@ def _s3(r: _Reader, raw: Mapping[str, Any], key: str, spec: StorageSpec) -> Stor
     return replace(spec, bucket=bucket, buckets=buckets, **opts)
 
 
+def _gcs(r: _Reader, raw: Mapping[str, Any], key: str, spec: StorageSpec) -> StorageSpec:
+    bucket = r.expect(raw.get("bucket"), str, f"{key}.bucket", "a bucket name")
+    buckets = r.strings(raw.get("buckets", []), f"{key}.buckets")
+    endpoint = raw.get("endpoint_url")
+    if endpoint is not None:
+        r.expect(endpoint, str, f"{key}.endpoint_url", "a string")
+        if not endpoint.startswith(("http://", "https://")):
+            shown = _without_credentials(endpoint)
+            raise r.error(f"{key}.endpoint_url", f"expected an http(s) URL, got {shown!r}")
+    return replace(spec, bucket=bucket, buckets=buckets, endpoint_url=endpoint)
+
+
 _DRIVER_READERS: Mapping[
     str, Callable[[_Reader, Mapping[str, Any], str, StorageSpec], StorageSpec]
 ] = {
     "filesystem": _filesystem,
     "s3": _s3,
+    "gcs": _gcs,
     "python": _python_driver,
 }  # every driver kind has keys of its own
 

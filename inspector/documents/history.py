@@ -6,12 +6,14 @@ header fields, failure details and ``encodedAttributes`` through any depth of ``
 metadata, Nexus input/result … It falls back to a walk keyed on property names (``payloads``
 lists, ``encodedAttributes``, ``memo``/``header`` fields, ``searchAttributes``) for keys the
 SDK's protos do not know yet. Search attribute values are found with ``transform=False``:
-they are never codec-encoded. Walks use explicit stacks, never Python recursion.
+they are never codec-encoded; header fields are marked ``header`` (the workers' codecs apply
+to them only with ``encode_headers``). Walks use explicit stacks, never Python recursion.
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,7 @@ _PAYLOADS_NAME = Payloads.DESCRIPTOR.full_name
 _PAYLOAD_NAME = Payload.DESCRIPTOR.full_name
 _SEARCH_ATTRIBUTES_NAME = SearchAttributes.DESCRIPTOR.full_name
 _ANY_NAME = "google.protobuf.Any"
+_HEADER_FIELD = re.compile(r"/header/fields/[^/]+\Z")  # Header.fields of any message
 
 
 class _K(enum.Enum):
@@ -357,10 +360,32 @@ def event_payloads(event: Any, pointer: str, index: int, source: str) -> list[Fo
     head = f"event {event_id}" if event_id is not None else f"events[{index}]"
     if event_type:
         head = f"{head} · {event_type}"
+    return message_payloads(
+        event,
+        HistoryEvent.DESCRIPTOR,
+        pointer,
+        source,
+        head=head,
+        event_id=event_id,
+        event_type=event_type,
+    )
+
+
+def message_payloads(
+    value: dict[str, Any],
+    desc: Descriptor,
+    pointer: str,
+    source: str,
+    *,
+    head: str,
+    event_id: int | None = None,
+    event_type: str | None = None,
+) -> list[FoundPayload]:
+    """Every payload of one message of type ``desc`` (an event, a schedule, an activity's
+    description …) at ``pointer``, labelled ``head · field``."""
     found: list[FoundPayload] = []
-    start: _Entry = (_WALK, event, HistoryEvent.DESCRIPTOR, pointer, "", True)
-    for value, ptr, label, transform in _walk(start, source):
-        payload, shorthand = read_element(value, ptr, source)
+    for item, ptr, label, transform in _walk((_WALK, value, desc, pointer, "", True), source):
+        payload, shorthand = read_element(item, ptr, source)
         location = Location(
             pointer=ptr,
             label=f"{head} · {label}" if label else head,
@@ -368,6 +393,7 @@ def event_payloads(event: Any, pointer: str, index: int, source: str) -> list[Fo
             event_type=event_type,
             field=label or None,
             transform=transform,
+            header=_HEADER_FIELD.search(ptr) is not None,
         )
         found.append(FoundPayload(location, payload, shorthand))
     return found

@@ -22,6 +22,7 @@ class DocumentKind(enum.Enum):
     PAYLOAD = "payload"
     LIST = "list"
     HISTORY = "history"
+    DESCRIBED = "described"  # a schedule's, standalone activity's or workflow's description
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Location:
     event_type: str | None = None
     field: str | None = None
     transform: bool = True
+    # A header field: codec-encoded only where the workers encode headers (encode_headers).
+    header: bool = False
 
 
 @dataclass

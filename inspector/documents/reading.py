@@ -2,7 +2,8 @@
 
 A *document* is what a user pastes or loads: a ``Payloads`` object, one ``Payload``, a JSON
 list of payloads, or a whole workflow history export (``temporal workflow show -o json``, the
-Web UI's "Download event history", or a ``{"history": {"events": [...]}}`` wrapper).
+Web UI's "Download event history", or a ``{"history": {"events": [...]}}`` wrapper), or what
+``temporal schedule|activity|workflow describe -o json`` prints (``described``).
 
 Shorthand payloads: Temporal's JSON tools can print a ``json/plain`` payload as the bare JSON
 value instead of a ``{"metadata", "data"}`` object (and a ``Payloads`` as a bare array, a
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspector.documents.described import described_payloads
 from inspector.documents.history import history_payloads, looks_like_event
 from inspector.documents.json_text import decode_text, loads
 from inspector.documents.model import (
@@ -34,7 +36,8 @@ from inspector.documents.proto_json import is_payload_object, payload_from_json,
 def _wrong_shape(root: Any, source: str) -> DocumentError:
     """The one message for input that is JSON but no document we know."""
     return DocumentError(
-        f"{source}: expected Payloads, a Payload, a list of payloads or a workflow history; "
+        f"{source}: expected Payloads, a Payload, a list of payloads, a workflow history or a "
+        "schedule, activity or workflow description; "
         f"got {describe(root)}",
         source=source,
         pointer="",
@@ -104,4 +107,7 @@ def document_from_json(root: Any, source: str = "<input>") -> Document:
         payload = payload_from_json(root, "", source)
         location = Location(pointer="", label="payload")
         return Document(DocumentKind.PAYLOAD, root, [FoundPayload(location, payload)], source)
+    described = described_payloads(root, source)
+    if described is not None:
+        return Document(DocumentKind.DESCRIBED, root, described, source)
     raise _wrong_shape(root, source)

@@ -16,6 +16,7 @@ from inspector.documents.json_text import dumps
 from inspector.documents.model import Document, unescape
 from inspector.documents.proto_json import payload_to_json
 from inspector.documents.readable import payload_to_readable
+from inspector.protobufs import MessageTypes
 
 
 def _replacement_map(
@@ -99,12 +100,15 @@ def write_document(
 
 
 def render_readable(
-    doc: Document, replacements: Mapping[int, Payload] | Sequence[Payload | None]
+    doc: Document,
+    replacements: Mapping[int, Payload] | Sequence[Payload | None],
+    types: MessageTypes | None = None,
 ) -> str:
-    """The document for people: every payload (replaced or original) as ``payload_to_readable``."""
+    """The document for people: every payload (replaced or original) as ``payload_to_readable``
+    (protobuf messages by ``types``, default the Temporal API's)."""
     chosen = _replacement_map(doc, replacements)
     edits = [
-        (found.location.pointer, payload_to_readable(chosen.get(i, found.payload)))
+        (found.location.pointer, payload_to_readable(chosen.get(i, found.payload), types))
         for i, found in enumerate(doc.payloads)
     ]
     return dumps(rebuild(doc.root, edits), doc.source)

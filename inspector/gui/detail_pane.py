@@ -36,6 +36,7 @@ from inspector.diagnosis import Explanation
 from inspector.documents import ReadableValue, read_value
 from inspector.documents.redacted import redact_payload
 from inspector.outcomes import Outcome, PayloadError
+from inspector.protobufs import MessageTypes
 from inspector.redaction import NO_REDACTION, Redaction
 from inspector.references import (
     ReferenceFormatError,
@@ -86,6 +87,7 @@ class DetailEntry:
     download: Outcome | None = None
     download_running: bool = False
     redaction: Redaction = NO_REDACTION
+    types: MessageTypes | None = None  # the profile's protobuf messages (None: Temporal's)
 
     @property
     def source(self) -> Payload:
@@ -128,17 +130,24 @@ class Rendered:
     proto_more: bool
 
 
-def render_payload(payload: Payload, *, unfolded: bool, show_all: bool, hex_all: bool) -> Rendered:
+def render_payload(
+    payload: Payload,
+    *,
+    unfolded: bool,
+    show_all: bool,
+    hex_all: bool,
+    types: MessageTypes | None = None,
+) -> Rendered:
     """Everything the tabs need for ``payload`` (pure; safe on a worker thread)."""
-    view = read_value(payload)
+    view = read_value(payload, types)
     can_unfold = can_show_all = False
-    note = ""
+    note = view.note
     if view.kind == "json" and view.size > FOLD_BYTES and not unfolded:
         text = folded_json(view.value)
         note = (
-            f"Large value ({human_size(view.size)}) shown folded: nested values are "
-            "summarised. The Tree tab opens every level."
-        )
+            f"{view.note} Large value ({human_size(view.size)}) shown folded: nested values "
+            "are summarised. The Tree tab opens every level."
+        ).lstrip()
         can_unfold = True
     elif view.kind == "binary":
         text = value_text(view)
@@ -473,7 +482,7 @@ class DetailPane(QWidget):
         """The whole value as text (not the folded or cut display)."""
         if self.entry is None:
             return self.event_shown[1] if self.event_shown is not None else ""
-        return value_text(read_value(self.entry.displayed))
+        return value_text(read_value(self.entry.displayed, self.entry.types))
 
     def current_pointer(self) -> str:
         if self.entry is None:
@@ -553,13 +562,13 @@ class DetailPane(QWidget):
         options = {"unfolded": self._unfolded, "show_all": self._show_all, "hex_all": self._hex_all}
         if entry.source.ByteSize() <= INLINE_RENDER_BYTES:
             self._runner.cancel(self._key)
-            self._apply(render_payload(entry.displayed, **options), entry)
+            self._apply(render_payload(entry.displayed, types=entry.types, **options), entry)
             return
         self.value_view.set_text("Rendering…")
 
         async def work(progress: Progress) -> None:
             rendered = await asyncio.to_thread(
-                lambda: render_payload(entry.displayed, **options)  # redacts there too
+                lambda: render_payload(entry.displayed, types=entry.types, **options)
             )
             if self.entry is entry:
                 self._apply(rendered, entry)

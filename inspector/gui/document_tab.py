@@ -23,8 +23,10 @@ from temporalio.api.common.v1 import Payload
 from inspector.config import ConfigError
 from inspector.documents import DocumentError, DocumentKind, read_value
 from inspector.documents.events import History, read_history
+from inspector.errors import InspectorError
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
 from inspector.profile_guess import profile_that_decodes
+from inspector.protobufs import MessageTypes
 from inspector.references import is_reference
 from inspector.search import QueryError, Searchable, matching, parse_query
 from inspector.views import View
@@ -79,6 +81,8 @@ class DocumentTab(QWidget):
         self.loaded: LoadedDocument | None = None
         self.run = DocumentRun(session.generation)
         self.disposed = False
+        self.types: MessageTypes | None = None  # the profile's protobuf messages, once loaded
+        self.types_error: str | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -231,6 +235,7 @@ class DocumentTab(QWidget):
 
         async def work(progress: Progress) -> None:
             progress.update(0, len(loaded.doc.payloads))
+            await self._load_types()
             big = len(loaded.doc.payloads) >= BIG_PAYLOAD_COUNT
             with collector.paused(big):
                 outcomes = await run_document_view(
@@ -257,6 +262,13 @@ class DocumentTab(QWidget):
         reasons = sorted({r.left_reason or "" for r in left})
         return f"{len(left)} {word} left encoded: {'; '.join(reasons)}"
 
+    async def _load_types(self) -> None:
+        """The profile's protobuf descriptors; broken ones leave messages shown raw."""
+        try:
+            self.types, self.types_error = await self.session.message_types(), None
+        except InspectorError as e:
+            self.types, self.types_error = None, str(e)
+
     def _after_results(self) -> None:
         failed = self.run.failed()
         left = self.left_encoded_summary()
@@ -271,6 +283,11 @@ class DocumentTab(QWidget):
             self.inspector_page.show_notice(
                 f"{left} (marked “left encoded”: the view did not decode them). "
                 "Type “status:left” in the search to list them.",
+                error=True,
+            )
+        elif self.types_error is not None:
+            self.inspector_page.show_notice(
+                f"Protobuf messages of this profile are shown raw: {self.types_error}",
                 error=True,
             )
         else:
@@ -419,6 +436,7 @@ class DocumentTab(QWidget):
             download=self.downloads.get(index),
             download_running=self.runner.is_running(f"{self.key}:download:{index}"),
             redaction=self.session.redaction,
+            types=self.types,
         )
 
     def _decode_to_show(self, index: int) -> None:
@@ -475,13 +493,13 @@ class DocumentTab(QWidget):
         entry = self.detail.entry
         if entry is None:
             return
-        payload = entry.displayed
+        payload, types = entry.displayed, entry.types
         if payload.ByteSize() <= INLINE_RENDER_BYTES:
             QGuiApplication.clipboard().setText(self.detail.current_value_text())
             return
 
         async def work(progress: Progress) -> None:
-            text = await asyncio.to_thread(lambda: value_text(read_value(payload)))
+            text = await asyncio.to_thread(lambda: value_text(read_value(payload, types)))
             QGuiApplication.clipboard().setText(text)
 
         self.runner.start(f"{self.key}:copy", "Copying the value", work)

@@ -46,6 +46,12 @@ def samples() -> list[Sample]:
             SAMPLES_DIR / "history-external-storage.json",
             SAMPLES_DIR / "config.toml",
         ),
+        Sample(
+            "Protobuf messages",
+            "binary and JSON protobuf payloads read by field name; opens with its own config",
+            SAMPLES_DIR / "protobuf.json",
+            SAMPLES_DIR / "protobuf.toml",
+        ),
     ]
     return [s for s in listed if s.path.is_file()]
 

@@ -27,6 +27,7 @@ from inspector.config import (
 )
 from inspector.pipeline import Pipeline
 from inspector.pipelines import PipelinePool, choose
+from inspector.protobufs import MessageTypes, cached_message_types
 from inspector.redaction import Redaction
 from inspector.storage.cache import BlobCache
 
@@ -159,6 +160,12 @@ class PipelineSession(QObject):
         except ConfigError as e:
             self.error = str(e)
             raise
+
+    async def message_types(self) -> MessageTypes:
+        """The protobuf messages the current profile knows, loaded on a worker thread (once
+        per set of descriptor files); raises ``ProtoDescriptorError``."""
+        sources = self.profile.proto_descriptors if self.profile is not None else ()
+        return await asyncio.to_thread(cached_message_types, sources)
 
     def clear_cache(self) -> None:
         """Forget retrieved blobs, so a refresh asks the storage again."""

@@ -4,9 +4,8 @@ The SDK driver wraps every failure in a ``RuntimeError``; we look at its ``__cau
 tell a missing object (422) from an unreachable store (502), and to say which of the
 commonest 502s it is: no credentials, refused credentials, access denied, or no connection.
 
-The SDK driver reads whatever bucket a claim names, with our credentials; claims come from
-pasted documents, so a claim may only name the profile's ``bucket`` or one of its
-``buckets``. Anything else is refused before any S3 call.
+A claim may only name the profile's ``bucket`` or one of its ``buckets``
+(``storage.buckets``); anything else is refused before any S3 call.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from temporalio.converter import (
 )
 
 from inspector.errors import first_line
-from inspector.outcomes import one_line
+from inspector.storage.buckets import allowed_buckets, check_claim
 from inspector.storage.errors import (
     BadClaim,
     BlobMissing,
@@ -79,7 +78,7 @@ class S3Store(StorageDriver):
     ) -> None:
         self._name = name
         self.bucket = bucket
-        self.allowed_buckets = (bucket, *(b for b in buckets if b != bucket))
+        self.allowed_buckets = allowed_buckets(bucket, buckets)
         self.endpoint_url = endpoint_url
         self.region = region
         self.aws_profile = aws_profile
@@ -133,7 +132,7 @@ class S3Store(StorageDriver):
         self, context: StorageDriverRetrieveContext, claims: Sequence[StorageDriverClaim]
     ) -> list[Payload]:
         for claim in claims:
-            self._check_claim(claim)
+            check_claim(self._name, claim, self.allowed_buckets, store="S3", key_field="key")
         try:
             driver = await self._sdk_driver()
             return await driver.retrieve(context, claims)
@@ -148,21 +147,6 @@ class S3Store(StorageDriver):
                     "integrity check failed: the object's sha256 does not match the claim",
                 ) from None
             raise BadClaim(self._name, key, first_line(e)) from None
-
-    def _check_claim(self, claim: StorageDriverClaim) -> None:
-        """Refuse a claim this profile may not read, before anything is sent to S3."""
-        key = claim.claim_data.get("key")
-        if "bucket" not in claim.claim_data or key is None:
-            raise BadClaim(self._name, key, "S3 claim needs 'bucket' and 'key'")
-        claimed = claim.claim_data["bucket"]
-        if claimed not in self.allowed_buckets:
-            allowed = ", ".join(f"'{b}'" for b in self.allowed_buckets)
-            raise BadClaim(
-                self._name,
-                key,
-                f"claim names bucket '{one_line(claimed, 100)}', but this profile reads only "
-                f"from {allowed} (add it to the storage's buckets to allow it)",
-            )
 
     def _classify(self, error: Exception, key: str | None) -> StorageError:
         """The failure as the user must act on it: missing, credentials, access, network."""

@@ -53,6 +53,7 @@ RESERVED_ENCODINGS = frozenset(
     {
         b"binary/gzip",
         b"binary/zlib",
+        b"binary/snappy",
         b"binary/encrypted",
         b"json/external-storage-reference",
         b"json/protobuf",

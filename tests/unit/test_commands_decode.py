@@ -109,7 +109,7 @@ async def test_download_view_fetches_references_only(tmp_path: Path, store_confi
     ("stdin", "message"),
     [
         (b"{not json", "<stdin>: not JSON"),
-        (b'{"hello": 1}', "expected Payloads, a Payload, a list of payloads or a workflow"),
+        (b'{"hello": 1}', "expected Payloads, a Payload, a list of payloads, a workflow"),
         (b'{"payloads": [{"metadata": {"encoding": "%%%"}}]}', "/payloads/0"),
         (b"\xff\xfe\x00", "<stdin>"),
     ],

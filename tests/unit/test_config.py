@@ -114,13 +114,14 @@ path = "/tmp/b"
         ("[profiles.p]\ncodec = []\n", r"profiles\.p\.codec: unknown key \(allowed: codecs, "),
         (
             '[profiles.p]\ncodecs = ["brotli"]\n',
-            r"profiles\.p\.codecs\[0\]: unknown codec 'brotli' \(allowed: gzip, zlib, aes-gcm",
+            r"profiles\.p\.codecs\[0\]: unknown codec 'brotli' "
+            r"\(allowed: gzip, zlib, snappy, aes-gcm",
         ),
         ("[server]\nprot = 1\n[profiles.p]\n", r"server\.prot: unknown key"),
         (
-            '[profiles.p.storage]\ndriver = "gcs"\n',
+            '[profiles.p.storage]\ndriver = "azure"\n',
             r"profiles\.p\.storage\.driver: unknown "
-            r"driver 'gcs' \(allowed: filesystem, s3, python\)",
+            r"driver 'azure' \(allowed: filesystem, s3, gcs, python\)",
         ),
         ('[profiles.p.storage]\ndriver = "s3"\n', r"profiles\.p\.storage\.bucket: expected"),
         (

@@ -914,8 +914,8 @@ def test_moderately_deep_history_is_fine() -> None:
 )
 def test_wrong_shape(text: str, what: str) -> None:
     assert str(error_of(text)) == (
-        "doc.json: expected Payloads, a Payload, a list of payloads or a workflow history; "
-        f"got {what}"
+        "doc.json: expected Payloads, a Payload, a list of payloads, a workflow history or a "
+        f"schedule, activity or workflow description; got {what}"
     )
 
 

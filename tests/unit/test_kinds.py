@@ -53,7 +53,7 @@ def test_allowed_names_are_the_registry_in_its_order() -> None:
     with pytest.raises(ConfigError, match=re.escape(f"(allowed: {', '.join(CODEC_KINDS)})")):
         parse_config('[profiles.p]\ncodecs = ["brotli"]\n')
     with pytest.raises(ConfigError, match=re.escape(f"(allowed: {', '.join(DRIVER_KINDS)})")):
-        parse_config('[profiles.p.storage]\ndriver = "gcs"\n')
+        parse_config('[profiles.p.storage]\ndriver = "azure"\n')
     assert CODEC_TYPES == tuple(CODEC_KINDS) and DRIVER_TYPES == tuple(DRIVER_KINDS)
 
 
@@ -121,8 +121,8 @@ def test_labels_and_namespaces_come_from_the_registry() -> None:
 def test_unknown_kinds_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="unknown codec type 'brotli'"):
         codec_kind("brotli")
-    with pytest.raises(ConfigError, match="unknown driver type 'gcs'"):
-        driver_kind("gcs")
+    with pytest.raises(ConfigError, match="unknown driver type 'azure'"):
+        driver_kind("azure")
 
 
 def test_the_validator_reads_every_kind_that_has_keys() -> None:

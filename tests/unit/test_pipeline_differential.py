@@ -18,11 +18,12 @@ import pytest
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import DataConverter, ExternalStorage, PayloadCodec, StorageDriver
 
-from inspector.codecs import AesGcmCodec, CodecChain, GzipCodec, ZlibCodec
+from inspector.codecs import AesGcmCodec, CodecChain, GzipCodec, SnappyCodec, ZlibCodec
 from inspector.pipeline import Pipeline
 from inspector.references import is_marked, is_plain_reference
 from inspector.storage.filesystem import FilesystemDriver
 from inspector.storage.s3 import S3Store
+from tests.support.libsnappy import SdkSnappyCodec
 from tests.support.s3 import MotoS3, sdk_s3_driver
 from tests.support.sdk_codecs import SdkAesGcmCodec, SdkChain, SdkGzipCodec, SdkZlibCodec
 from tests.support.sdk_storage import SdkFilesystemDriver, marked_references
@@ -36,6 +37,8 @@ def _codecs(name: str) -> tuple[PayloadCodec, PayloadCodec]:
         return SdkGzipCodec(), GzipCodec()
     if name == "zlib":
         return SdkZlibCodec(), ZlibCodec()
+    if name == "snappy":
+        return SdkSnappyCodec(), SnappyCodec()
     if name == "aes-gcm":
         return SdkAesGcmCodec("k1", KEY), AesGcmCodec({"k1": KEY})
     assert name == "aes-gcm+gzip"
@@ -105,7 +108,7 @@ StorageFactory = Callable[[], AbstractAsyncContextManager[tuple[StorageDriver, S
 
 @pytest.mark.parametrize("marked", [False, True], ids=["plain-refs", "marked-refs"])
 @pytest.mark.parametrize("storage", ["filesystem", "s3"])
-@pytest.mark.parametrize("codec_name", ["gzip", "zlib", "aes-gcm", "aes-gcm+gzip"])
+@pytest.mark.parametrize("codec_name", ["gzip", "zlib", "snappy", "aes-gcm", "aes-gcm+gzip"])
 async def test_decode_equals_sdk(
     codec_name: str, storage: str, marked: bool, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
@@ -153,7 +156,7 @@ async def test_decode_equals_sdk(
 
 
 @pytest.mark.parametrize("mark", [False, True], ids=["plain", "marked"])
-@pytest.mark.parametrize("codec_name", ["gzip", "zlib", "aes-gcm", "aes-gcm+gzip"])
+@pytest.mark.parametrize("codec_name", ["gzip", "zlib", "snappy", "aes-gcm", "aes-gcm+gzip"])
 async def test_sdk_decodes_what_we_encode(codec_name: str, mark: bool, tmp_path: Path) -> None:
     sdk_codec, our_codec = _codecs(codec_name)
     values = _values()

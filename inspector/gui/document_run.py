@@ -23,6 +23,7 @@ from inspector.documents import Document, FoundPayload, render_readable, write_d
 from inspector.documents.redacted import redact_document
 from inspector.outcomes import Outcome
 from inspector.pipeline import Pipeline
+from inspector.protobufs import MessageTypes
 from inspector.redaction import NO_REDACTION, Redaction
 from inspector.views import transform_document
 
@@ -123,15 +124,17 @@ def export_text(
     redaction: Redaction = NO_REDACTION,
     *,
     readable: bool = False,
+    types: MessageTypes | None = None,
 ) -> tuple[str, int]:
     """The whole document with the outcomes' payloads, shape kept, redacted as shown
-    (``readable``: rendered for people, as ``decode --readable`` prints it); and how many
-    failed (those are left as they were)."""
+    (``readable``: rendered for people, as ``decode --readable`` prints it, protobuf
+    messages read with ``types``); and how many failed (those are left as they were)."""
     replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
     failed = sum(1 for o in outcomes.values() if o.error is not None)
     shown, _ = redact_document(doc, replacements, redaction)
-    render = render_readable if readable else write_document
-    return render(doc, shown), failed
+    if readable:
+        return render_readable(doc, shown, types), failed
+    return write_document(doc, shown), failed
 
 
 class DocumentRun:

@@ -48,7 +48,7 @@ async def export_document(tab: DocumentTab, path: Path, *, readable: bool = Fals
     outcomes = await tab.complete_outcomes()
     redaction = tab.session.redaction
     text, failed = await asyncio.to_thread(
-        export_text, tab.loaded.doc, outcomes, redaction, readable=readable
+        export_text, tab.loaded.doc, outcomes, redaction, readable=readable, types=tab.types
     )
     await asyncio.to_thread(write_atomically, path, text)
     return failed

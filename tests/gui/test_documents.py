@@ -207,13 +207,16 @@ def _assert_sample_decoded_with_its_config(window: MainWindow) -> None:
     assert value["title"].startswith("Inspector large report")
 
 
+@pytest.mark.parametrize(
+    "name", ["history-external-storage.json", "protobuf.json"], ids=["gzip-and-store", "protobuf"]
+)
 def test_readable_export_is_what_decode_readable_prints(
-    make_window: WindowFactory, run: Runner, tmp_path: Path
+    make_window: WindowFactory, run: Runner, tmp_path: Path, name: str
 ) -> None:
     from tests.support.aio import run_sync
     from tests.support.cli import run_cli
 
-    sample = next(s for s in samples() if s.config is not None)
+    sample = next(s for s in samples() if s.path.name == name)
     window = make_window()
     window.open_sample(sample)
     run(settle(window))

@@ -207,12 +207,17 @@ class MainWindow(QMainWindow):
         self.server_panel.set_vertical(beside or self.server_dock.isFloating())
 
     def open_sample(self, sample: Sample) -> DocumentTab:
-        """Open a shipped sample (with its config, as ``open_path`` does for any sample)."""
+        """Open a shipped sample, with its own config whatever config is in use."""
+        self._use_sample_config(sample.path, chosen=True)
         return self.open_path(sample.path)
 
-    def _use_sample_config(self, path: Path) -> None:
-        """A shipped sample that needs its own store switches to its config, however it is
-        opened (Open sample, the file dialog, a drop or the command line)."""
+    def _use_sample_config(self, path: Path, *, chosen: bool = False) -> None:
+        """A shipped sample that needs its own config switches to it, however it is opened
+        (Open sample, the file dialog, a drop, the command line), unless the user named a
+        config (``--config``, ``$PAYLOAD_INSPECTOR_CONFIG``) and did not pick the sample from
+        Open sample: then theirs is what they asked for."""
+        if self.session.state.explicit and not chosen:
+            return
         try:
             resolved = path.resolve()
         except OSError:

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from inspector import limits
 from inspector.documents import parse_document, render_readable, write_document
-from inspector.documents.model import Location
+from inspector.documents.model import FoundPayload, Location
 from inspector.documents.redacted import redact_document
 from inspector.documents.streaming import Item, NotStreamable, Piece, StreamReader, render_piece
 from inspector.left_encoded import left_in
-from inspector.views import run_view, transform_document
+from inspector.views import run_found, transform_document, transformed
 
 if TYPE_CHECKING:
     from temporalio.api.common.v1 import Payload
@@ -66,26 +66,27 @@ class _Batch:
 
     items: list[Item] = field(default_factory=list)
     slots: list[tuple[Piece, int]] = field(default_factory=list)  # (piece, payload k)
-    payloads: list[Payload] = field(default_factory=list)
+    found: list[FoundPayload] = field(default_factory=list)
     size: int = 0  # payload data in the batch
     read: int = 0  # input in the batch
 
 
-def _next_batch(items: Iterator[Item]) -> _Batch | None:
-    """Read on until a batch is full; None when the document has ended."""
+def _next_batch(items: Iterator[Item], pipeline: Pipeline) -> _Batch | None:
+    """Read on until a batch is full; None when the document has ended. The payloads are
+    those a view runs (``views.transformed``), as on the whole-document path."""
     batch = _Batch()
     for item in items:
         batch.items.append(item)
         if isinstance(item, Piece):
             batch.read += item.size
             for k, found in enumerate(item.payloads):
-                if found.location.transform:
+                if transformed(found, pipeline):
                     batch.slots.append((item, k))
-                    batch.payloads.append(found.payload)
+                    batch.found.append(found)
                     batch.size += len(found.payload.data)
             if (
                 max(batch.size, batch.read // 4) >= BATCH_BYTES
-                or len(batch.payloads) >= BATCH_PAYLOADS
+                or len(batch.found) >= BATCH_PAYLOADS
             ):
                 return batch
     return batch if batch.items else None
@@ -139,8 +140,8 @@ async def stream_view(
 
     with limits.operation_budget(pipeline.max_decoded_bytes, shared=True):
         try:
-            while (batch := await asyncio.to_thread(_next_batch, items)) is not None:
-                decoding = asyncio.create_task(run_view(pipeline, view, batch.payloads))
+            while (batch := await asyncio.to_thread(_next_batch, items, pipeline)) is not None:
+                decoding = asyncio.create_task(run_found(pipeline, view, batch.found))
                 pending.append((batch, decoding))
                 while len(pending) >= WINDOW or (pending and pending[0][1].done()):
                     await write_oldest()

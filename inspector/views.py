@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the command line reads the names without loading the pipeline
     from temporalio.api.common.v1 import Payload
 
-    from inspector.documents import Document
+    from inspector.documents import Document, FoundPayload
     from inspector.outcomes import Outcome
     from inspector.pipeline import Pipeline
 
@@ -75,32 +75,43 @@ async def run_view(pipeline: Pipeline, view: str, payloads: Sequence[Payload]) -
             return [Outcome(payload=p) for p in payloads]
 
 
-async def transform_document(doc: Document, pipeline: Pipeline, view: str) -> dict[int, Outcome]:
-    """Outcomes by payload index; search attributes pass through untouched, and so do
-    headers unless the profile's workers encode them (``pipeline.encode_headers``). A system
-    Nexus envelope is not run itself: the payloads inside it are, and it is rebuilt around
-    what they give (``documents.nexus``)."""
+def transformed(found: FoundPayload, pipeline: Pipeline) -> bool:
+    """Whether a view runs this payload: search attributes never, headers only where the
+    profile's workers encode them (``pipeline.encode_headers``)."""
+    location = found.location
+    return location.transform and not (location.header and not pipeline.encode_headers)
+
+
+async def run_found(pipeline: Pipeline, view: str, founds: Sequence[FoundPayload]) -> list[Outcome]:
+    """One view over payloads found in a document, one outcome each. A system Nexus envelope
+    is not run itself: the payloads inside it are, and it is rebuilt around what they give
+    (``documents.nexus``). The whole-document and the streamed paths both come here."""
     from inspector.documents.nexus import open_envelope
     from inspector.outcomes import Outcome
 
     opened = View.parse(view) is not View.RAW
     batch: list[Payload] = []
     spans = []
-    for i, found in enumerate(doc.payloads):
-        if not found.location.transform or (found.location.header and not pipeline.encode_headers):
-            continue
+    for found in founds:
         envelope = open_envelope(found.payload) if opened else None
         start = len(batch)
         batch.extend(envelope.inner if envelope is not None else [found.payload])
-        spans.append((i, envelope, start, len(batch)))
+        spans.append((envelope, start, len(batch)))
     outcomes = await run_view(pipeline, view, batch)
-    result: dict[int, Outcome] = {}
-    for i, envelope, start, end in spans:
+    result: list[Outcome] = []
+    for envelope, start, end in spans:
         if envelope is None:
-            result[i] = outcomes[start]
+            result.append(outcomes[start])
             continue
         inner = outcomes[start:end]
         failed = next((o for o in inner if o.error is not None), None)
         payloads = [o.payload for o in inner if o.payload is not None]
-        result[i] = failed or Outcome(payload=envelope.rebuilt(payloads))
+        result.append(failed or Outcome(payload=envelope.rebuilt(payloads)))
     return result
+
+
+async def transform_document(doc: Document, pipeline: Pipeline, view: str) -> dict[int, Outcome]:
+    """Outcomes by payload index, for the payloads a view runs (``transformed``)."""
+    indexes = [i for i, found in enumerate(doc.payloads) if transformed(found, pipeline)]
+    outcomes = await run_found(pipeline, view, [doc.payloads[i] for i in indexes])
+    return dict(zip(indexes, outcomes, strict=True))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QMenu, QStackedWidget, QVBoxLayout, QWidget
 from temporalio.api.common.v1 import Payload
 
 from inspector.config import ConfigError
-from inspector.documents import DocumentError, DocumentKind, read_value
+from inspector.documents import Document, DocumentError, DocumentKind, read_value
 from inspector.documents.events import History, read_history
 from inspector.errors import InspectorError
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
@@ -42,6 +42,7 @@ from .document_run import (
     run_document_view,
 )
 from .event_detail import EventShown, decoded_value, event_shown, failure_beside, group_shown
+from .event_model import EventTree
 from .inspector_page import InspectorPage
 from .layers_trace import LayersTracer
 from .loading import LoadedDocument, read_file
@@ -369,10 +370,10 @@ class DocumentTab(QWidget):
             return
 
         async def work(progress: Progress) -> None:
-            history = await asyncio.to_thread(read_history, loaded.doc)
-            if self.loaded is loaded and history is not None:
-                self.history = history
-                self.events.model.set_history(history, self.model.rows())
+            tree = await asyncio.to_thread(_event_tree, loaded.doc)
+            if self.loaded is loaded and tree is not None:
+                self.history = tree.history
+                self.events.model.set_history(tree, self.model.rows())
                 self.events.refresh_count()
                 page.left_tabs.setTabVisible(page.events_tab, True)
                 self._refresh_detail()
@@ -411,7 +412,11 @@ class DocumentTab(QWidget):
         entry = self.detail_entry(index)
         if entry is not None:
             self.detail.show_entry(entry)
-            self.detail.show_failure(failure_beside(self.history, index, self._lookup()))
+            event = self.history.event_for_payload(index) if self.history is not None else None
+            failed = event is not None and event.failure is not None
+            # the lookup (a map of every payload) is made only for a payload of a failure
+            chain = failure_beside(self.history, index, self._lookup()) if failed else []
+            self.detail.show_failure(chain)
 
     def detail_entry(self, index: int) -> DetailEntry | None:
         if self.loaded is None:
@@ -596,3 +601,9 @@ class DocumentTab(QWidget):
 
 def _config_error(message: str) -> PayloadError:
     return PayloadError(ErrorKind.NO_STORAGE, Stage.RETRIEVE, None, message)
+
+
+def _event_tree(doc: Document) -> EventTree | None:
+    """A history's events grouped and its tree's rows (off the GUI thread)."""
+    history = read_history(doc)
+    return EventTree.build(history) if history is not None else None

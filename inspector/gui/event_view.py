@@ -4,6 +4,7 @@ event's payloads one click away (``event_model`` holds the rows)."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -41,21 +42,40 @@ class EventView(QWidget):
         bar.addWidget(self.collapse_button)
         layout.addLayout(bar)
         self.tree = QTreeView()
-        self.tree.setModel(self.model)
+        # The model is given to the tree when the page is first shown: laying out a tree of
+        # 50,000 events calls the model for every top row, which is a stall nobody asked for
+        # while the document loads.
+        self._attached = False
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        layout.addWidget(self.tree, 1)
+        self.expand_button.clicked.connect(self.tree.expandAll)
+        self.collapse_button.clicked.connect(self.tree.collapseAll)
+
+    def attach(self) -> None:
+        """Give the tree its model (once): when the page shows, or when it is asked for."""
+        if self._attached:
+            return
+        self._attached = True
+        self.tree.setModel(self.model)
+        self.tree.selectionModel().currentRowChanged.connect(self._current_changed)
         header = self.tree.header()
         header.setStretchLastSection(False)
         for column, width in enumerate(COLUMN_WIDTHS):
             if width:
                 header.resizeSection(column, width)
         header.setSectionResizeMode(3, header.ResizeMode.Stretch)
-        layout.addWidget(self.tree, 1)
-        self.expand_button.clicked.connect(self.tree.expandAll)
-        self.collapse_button.clicked.connect(self.tree.collapseAll)
-        self.tree.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.attach()
+        super().showEvent(event)
+
+    def rows_changed(self) -> None:
+        """The payload rows' texts changed (another view): repaint what is on screen."""
+        if self._attached:
+            self.tree.viewport().update()
 
     def refresh_count(self) -> None:
         history = self.model.history
@@ -68,6 +88,8 @@ class EventView(QWidget):
 
     def show_payload(self, payload_index: int) -> None:
         """Make the payload's row current (its event expanded), without emitting."""
+        if not self._attached:
+            return  # shown when the page is: nothing to follow before that
         index = self.model.index_of_payload(payload_index)
         if index.isValid():
             self.tree.selectionModel().blockSignals(True)

@@ -158,6 +158,7 @@ class InspectorPage(QSplitter):
         self.table.fit_columns(rows, fresh=False)
         if self.events.model.history is not None:
             self.events.model.set_rows(rows)
+            self.events.rows_changed()
 
     def show_notice(self, text: str, *, error: bool) -> None:
         self.notice.setText(text)

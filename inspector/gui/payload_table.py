@@ -87,7 +87,7 @@ class PayloadTable(QTableView):
         def wanted(column: int, texts: list[str], pad: int = 24) -> int:
             # Measured: the longest few (a proportional font's widest text is not always
             # the longest), not every one of 30,000 rows on the GUI thread.
-            longest = heapq.nlargest(MEASURED, set(texts), key=len)
+            longest = heapq.nlargest(MEASURED, texts, key=len)
             widest = max((metrics.horizontalAdvance(t) for t in longest), default=0)
             return max(FLOORS[column], min(widest + pad, CAPS[column]))
 

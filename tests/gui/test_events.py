@@ -143,6 +143,8 @@ def test_the_events_page_shows_the_failure_with_its_cause_chain(
 def test_an_event_without_payloads_shows_itself(make_window: WindowFactory, run: Runner) -> None:
     window, tab = _open(make_window, run, SAMPLES_DIR / "history.json")
     assert tab.history is not None
+    page = tab.inspector_page
+    page.left_tabs.setCurrentIndex(page.events_tab)  # the page shows: its tree is filled
     timer = next(e for e in tab.history.events if e.type == "TimerStarted")
     tab.events.tree.setCurrentIndex(tab.events.model.index_of_event(timer.index))
     run(settle(window))

@@ -604,6 +604,9 @@ def _config_error(message: str) -> PayloadError:
 
 
 def _event_tree(doc: Document) -> EventTree | None:
-    """A history's events grouped and its tree's rows (off the GUI thread)."""
-    history = read_history(doc)
-    return EventTree.build(history) if history is not None else None
+    """A history's events grouped and its tree's rows (off the GUI thread, and with the
+    collector paused for a big one: its allocations would set off full collections of the
+    whole document's tree, holding the GIL the GUI thread needs)."""
+    with collector.paused(len(doc.payloads) >= BIG_PAYLOAD_COUNT):
+        history = read_history(doc)
+        return EventTree.build(history) if history is not None else None

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
@@ -33,6 +33,11 @@ from inspector.protobufs import cached_message_types
 from inspector.redaction import Redaction
 from inspector.runtime import build_pipeline
 from inspector.streamed import Findings, transform_file
+
+if TYPE_CHECKING:
+    from inspector.config import Config, Profile
+    from inspector.pipeline import Pipeline
+    from inspector.protobufs import MessageTypes
 
 PROG = "payload-inspector decode"
 CHUNK_BYTES = 1024 * 1024
@@ -122,6 +127,26 @@ async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
             return await _decode_into(req, src, source, out, stack, err)
 
 
+async def prepare(
+    req: DecodeRequest,
+) -> tuple[Config, Profile, Pipeline, Redaction | None, MessageTypes | None]:
+    """The config, the profile, its pipeline, and for ``--readable`` the redaction rules
+    (the command line's, then the config's) and the protobuf descriptors (a broken one is a
+    config error before any decoding): what one document and a batch both start from."""
+    config = load_config(req.config)
+    profile = config.select(profile=req.profile, namespace=req.namespace)
+    redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
+    types = (
+        await asyncio.to_thread(cached_message_types, profile.proto_descriptors)
+        if req.readable
+        else None
+    )
+    pipeline = build_pipeline(
+        profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
+    )
+    return config, profile, pipeline, redaction, types
+
+
 async def _decode_into(
     req: DecodeRequest,
     src: BinaryIO,
@@ -131,19 +156,7 @@ async def _decode_into(
     err: TextIO,
 ) -> int:
     """The document from ``src`` onto ``out`` (in place or through a temporary file)."""
-    config = load_config(req.config)
-    profile = config.select(profile=req.profile, namespace=req.namespace)
-    # What is shown is redacted (--readable only): the command line's rules, then the config's.
-    redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
-    # Descriptors only matter for people; a broken one is a config error before any decoding.
-    types = (
-        await asyncio.to_thread(cached_message_types, profile.proto_descriptors)
-        if req.readable
-        else None
-    )
-    pipeline = build_pipeline(
-        profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
-    )
+    config, profile, pipeline, redaction, types = await prepare(req)
     in_place = _writes_in_place(out, src)
     if in_place:
         out.flush()

@@ -20,13 +20,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from inspector.atomic_write import replacing
 from inspector.commands import ExitCode, UsageError, fail, view_option
-from inspector.commands.decode import PROG, check_redact, report
-from inspector.config import load_config
+from inspector.commands.decode import PROG, check_redact, prepare, report
 from inspector.diagnosis import Diagnoser
 from inspector.errors import InspectorError
-from inspector.protobufs import MessageTypes, cached_message_types
+from inspector.protobufs import MessageTypes
 from inspector.redaction import Redaction
-from inspector.runtime import build_pipeline
 from inspector.streamed import Findings, transform_file
 
 if TYPE_CHECKING:
@@ -121,17 +119,7 @@ async def batch_main(
 ) -> int:
     """Decode each source into its target; returns the exit code."""
     check_redact(req)
-    config = load_config(req.config)
-    profile = config.select(profile=req.profile, namespace=req.namespace)
-    redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
-    types = (
-        await asyncio.to_thread(cached_message_types, profile.proto_descriptors)
-        if req.readable
-        else None
-    )
-    pipeline = build_pipeline(
-        profile, namespace=req.namespace, max_decoded_bytes=config.server.max_decoded_bytes
-    )
+    config, profile, pipeline, redaction, types = await prepare(req)
     slots = asyncio.Semaphore(CONCURRENT_DOCUMENTS)
     progress = _Progress(err, len(sources))
 

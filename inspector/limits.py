@@ -20,12 +20,10 @@ The inflate loop (``inspector.codecs.inflate``) charges every chunk it produces 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import threading
 import zlib
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from inspector.errors import InspectorError
@@ -123,15 +121,21 @@ def inline_allowance() -> int:
     return (budget.used if budget is not None else 0) + INLINE_ALLOWANCE
 
 
-@contextlib.contextmanager
-def allowance(limit: int | None) -> Iterator[None]:
+class allowance:
     """Within this block, inflating past ``limit`` in the operation raises
-    ``AllowanceExceeded`` (unless the operation holds the gate)."""
-    token = _ALLOWANCE.set(limit)
-    try:
-        yield
-    finally:
-        _ALLOWANCE.reset(token)
+    ``AllowanceExceeded`` (unless the operation holds the gate). A plain class rather than a
+    generator, as ``operation_budget``: every codec run of every request enters one."""
+
+    def __init__(self, limit: int | None) -> None:
+        self._limit = limit
+        self._token: contextvars.Token[int | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _ALLOWANCE.set(self._limit)
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _ALLOWANCE.reset(self._token)
 
 
 class operation_budget:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,21 +104,11 @@ class PipelinePool:
             return self._shared(profile)
         return self._entry(profile, namespace).pipeline
 
-    @contextlib.contextmanager
-    def lease(self, profile: Profile, namespace: str) -> Iterator[Pipeline]:
-        """The profile's pipeline for the length of one request; raises ``ConfigError`` if it
-        cannot be built. A per-namespace pipeline evicted meanwhile is closed on the way out."""
-        if not profile.sees_namespace:
-            yield self._shared(profile)
-            return
-        entry = self._entry(profile, namespace)
-        entry.leases += 1
-        try:
-            yield entry.pipeline
-        finally:
-            entry.leases -= 1
-            if entry.evicted and entry.leases == 0:
-                self._close_soon(entry.pipeline)
+    def lease(self, profile: Profile, namespace: str) -> _Lease:
+        """The profile's pipeline for the length of one request (``with pool.lease(...) as
+        pipeline``); raises ``ConfigError`` if it cannot be built. A per-namespace pipeline
+        evicted meanwhile is closed on the way out."""
+        return _Lease(self, profile, namespace)
 
     def build_all(self) -> None:
         """Build every profile now, so a broken codec or driver is reported at start-up."""
@@ -202,3 +192,28 @@ class PipelinePool:
         task = loop.create_task(self._close(pipeline))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+
+class _Lease:
+    """One request's hold on a pipeline (a plain class: every request takes one)."""
+
+    __slots__ = ("_entry", "_namespace", "_pool", "_profile")
+
+    def __init__(self, pool: PipelinePool, profile: Profile, namespace: str) -> None:
+        self._pool, self._profile, self._namespace = pool, profile, namespace
+        self._entry: _Entry | None = None
+
+    def __enter__(self) -> Pipeline:
+        if not self._profile.sees_namespace:
+            return self._pool._shared(self._profile)
+        entry = self._entry = self._pool._entry(self._profile, self._namespace)
+        entry.leases += 1
+        return entry.pipeline
+
+    def __exit__(self, *_: object) -> None:
+        entry = self._entry
+        if entry is None:
+            return
+        entry.leases -= 1
+        if entry.evicted and entry.leases == 0:
+            self._pool._close_soon(entry.pipeline)

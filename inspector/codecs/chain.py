@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
 from temporalio.api.common.v1 import Payload
@@ -31,14 +30,21 @@ _observer: contextvars.ContextVar[ChainObserver | None] = contextvars.ContextVar
 )
 
 
-@contextlib.contextmanager
-def observing(observer: ChainObserver | None) -> Iterator[None]:
-    """Report every chain decode run inside the block to ``observer`` (None: no one)."""
-    token = _observer.set(observer)
-    try:
-        yield
-    finally:
-        _observer.reset(token)
+class observing:
+    """Report every chain decode run inside the block to ``observer`` (None: no one).
+
+    A plain class rather than a generator: every codec step of every request enters one."""
+
+    def __init__(self, observer: ChainObserver | None) -> None:
+        self._observer = observer
+        self._token: contextvars.Token[ChainObserver | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _observer.set(self._observer)
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _observer.reset(self._token)
 
 
 def _report(position: int, codec: PayloadCodec, payloads: list[Payload]) -> None:

@@ -6,6 +6,7 @@ the file (keys, tokens, codec server credentials) are held but never shown in a 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,9 +111,11 @@ class Profile:
         """The longest a storage call may take in this profile."""
         return max((s.timeout_seconds for s in self.storage), default=DEFAULT_TIMEOUT)
 
-    @property
+    @functools.cached_property
     def sees_namespace(self) -> bool:
-        """Whether a codec is sent the namespace (``remote``): its pipeline is per namespace."""
+        """Whether a codec is sent the namespace (``remote``): its pipeline is per namespace.
+
+        Worked out once: every request asks."""
         kinds = (CODEC_KINDS.get(c.type) for c in (*self.codecs, *self.proxy_codecs))
         return any(kind is not None and kind.sees_namespace for kind in kinds)
 

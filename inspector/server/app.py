@@ -20,7 +20,7 @@ from inspector.server.connections import HANDLER_ARGS
 from inspector.server.metrics import Metrics
 from inspector.server.observe import observe_middleware
 from inspector.server.pipelines import PipelineRegistry
-from inspector.server.request_log import RequestLog, log_middleware
+from inspector.server.request_log import RequestLog
 from inspector.server.routes import STATE, ServerState, allowed_methods, dispatch, is_public
 from inspector.server.security import OriginError, SecurityPolicy, security_middleware
 from inspector.storage.cache import BlobCache
@@ -73,8 +73,7 @@ def create_app(
     audit = audit_log_for(config)
     app = web.Application(
         middlewares=[
-            log_middleware(log),
-            observe_middleware(metrics, audit, pipelines),
+            observe_middleware(log, metrics, audit, pipelines),
             security_middleware(lambda: live.policy, is_public, allowed_methods),
         ],
         client_max_size=server.max_body_bytes,
@@ -104,6 +103,7 @@ def create_app(
             metrics.flush()  # under workers: a worker's last counts, before it exits
         if audit is not None:
             await asyncio.to_thread(audit.close)
+        log.flush()
 
     app.on_cleanup.append(close_pipelines)
     return app

@@ -10,7 +10,9 @@ functions are CPU-bound: large bodies are handled off the event loop.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import orjson
 from temporalio.api.common.v1 import Payload
 
 from inspector.documents.proto_json import PayloadJsonError, read_payload, write_payloads
@@ -23,19 +25,16 @@ _SHAPE = 'expected a Payloads JSON object: {"payloads": [{"metadata": {...}, "da
 
 
 def parse_payloads(body: bytes) -> list[Payload]:
-    """The payloads of a ``Payloads`` JSON body; raises ``ApiError(400)`` naming what is wrong."""
+    """The payloads of a ``Payloads`` JSON body; raises ``ApiError(400)`` naming what is wrong.
+
+    orjson reads the body (a fifth of the standard library's time on a small one); what it
+    refuses is read again by the standard library, whose verdict (and wording) stands, and
+    which also reads what orjson does not (UTF-16, integers past 64 bits, lone surrogates).
+    """
     try:
-        document = json.loads(body)
-    except UnicodeDecodeError:
-        raise ApiError(400, "body is not UTF-8 JSON") from None
-    except json.JSONDecodeError as e:
-        raise ApiError(
-            400, f"body is not JSON: {e.msg} (line {e.lineno}, column {e.colno})"
-        ) from None
-    except RecursionError:
-        raise ApiError(400, "body is not a Payloads document: JSON nested too deeply") from None
-    except ValueError as e:  # e.g. an integer over Python's digit limit
-        raise ApiError(400, f"body is not usable JSON: {first_line(e)}") from None
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        document = _standard_json(body)
     if not isinstance(document, dict):
         raise ApiError(400, _SHAPE)
     unknown = sorted(set(document) - {"payloads"})
@@ -53,3 +52,18 @@ def parse_payloads(body: bytes) -> list[Payload]:
                 400, f"payload {index}: {e.reason}", index=index, stage="input"
             ) from None
     return payloads
+
+
+def _standard_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError:
+        raise ApiError(400, "body is not UTF-8 JSON") from None
+    except json.JSONDecodeError as e:
+        raise ApiError(
+            400, f"body is not JSON: {e.msg} (line {e.lineno}, column {e.colno})"
+        ) from None
+    except RecursionError:
+        raise ApiError(400, "body is not a Payloads document: JSON nested too deeply") from None
+    except ValueError as e:  # e.g. an integer over Python's digit limit
+        raise ApiError(400, f"body is not usable JSON: {first_line(e)}") from None

@@ -15,16 +15,14 @@ GUI use (callbacks run on the server's event loop thread, in request order)::
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
 from typing import TextIO
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 Subscriber = Callable[["RequestRecord"], None]
 
@@ -87,6 +85,7 @@ class RequestLog:
         self.stream = stream
         self._recent: deque[RequestRecord] = deque(maxlen=keep)
         self._subscribers: list[Subscriber] = []
+        self._unwritten: list[str] = []
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(record)`` for every later request; returns the unsubscribe function."""
@@ -105,45 +104,30 @@ class RequestLog:
     def emit(self, record: RequestRecord) -> None:
         self._recent.append(record)
         if self.stream is not None:
-            try:
-                self.stream.write(record.to_json() + "\n")
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass  # a closed stderr must not fail the request
+            self._unwritten.append(record.to_json())
+            if len(self._unwritten) == 1:
+                self._write_soon()
         for callback in list(self._subscribers):
             try:
                 callback(record)
             except Exception:  # a subscriber's bug must not take the server down
                 continue
 
+    def _write_soon(self) -> None:
+        """Write the lines once the loop has answered what it can now: requests answered in
+        the same turn of the loop share one write (and one flush) instead of one each."""
+        try:
+            asyncio.get_running_loop().call_soon(self.flush)
+        except RuntimeError:  # no loop running (a refusal logged at shutdown): write now
+            self.flush()
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-def log_middleware(
-    log: RequestLog,
-) -> Middleware:
-    """The outermost middleware: times every request and logs what the inner layers noted."""
-
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = time.perf_counter()
-        response = await handler(request)  # inner middleware turns every failure into a response
-        duration_ms = round((time.perf_counter() - started) * 1000, 2)
-        log.emit(
-            RequestRecord(
-                time=datetime.now(UTC).isoformat(timespec="milliseconds"),
-                method=request.method,
-                path=request.path,
-                namespace=request.get(NAMESPACE, request.headers.get("X-Namespace")),
-                status=response.status,
-                duration_ms=duration_ms,
-                payloads=request.get(PAYLOAD_COUNT),
-                bytes_in=request.get(BYTES_IN, 0),
-                bytes_out=response.content_length or 0,
-                error=request.get(ERROR),
-            )
-        )
-        return response
-
-    return middleware
+    def flush(self) -> None:
+        """Write the lines not written yet."""
+        lines, self._unwritten = self._unwritten, []
+        if not lines or self.stream is None:
+            return
+        try:
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed stderr must not fail the server

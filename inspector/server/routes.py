@@ -11,6 +11,7 @@ others; a small one is done on the loop, where it costs less than the trip to a 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -62,8 +63,12 @@ CLAIM_KEYS = web.RequestKey("inspector_claim_keys", list[str])
 STORAGE_ERRORS = web.RequestKey("inspector_storage_errors", list[str])
 
 
+@functools.lru_cache(maxsize=1024)
 def operation_for(path: str) -> str | None:
-    """Which route a path means, by suffix, so the endpoint may carry a prefix (``/codec``)."""
+    """Which route a path means, by suffix, so the endpoint may carry a prefix (``/codec``).
+
+    Remembered per path: a server sees a handful of paths, and each request asks three times
+    (the route, the token check, the metrics)."""
     trimmed = path.rstrip("/")
     for name in (*PAYLOAD_OPERATIONS, HEALTH, OPENAPI_PATH, METRICS):
         if trimmed.endswith(f"/{name}"):

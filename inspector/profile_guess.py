@@ -7,16 +7,48 @@ that was seen, not inferred from names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from urllib.parse import unquote
 
 from temporalio.api.common.v1 import Payload
 
 from inspector.config import Config, ConfigError
 from inspector.left_encoded import left_in
+from inspector.references import ReferenceFormatError, is_plain_reference, parse_reference
 from inspector.runtime import build_pipeline
 from inspector.views import run_view
 
 SAMPLE = 8  # payloads tried per profile
+# The SDK's S3 driver keys its objects by namespace: ``v0/ns/<namespace>/...``.
+_NAMESPACE_IN_KEY = re.compile(r"v0/ns/([^/]+)/")
+
+
+def namespace_in_references(payloads: Iterable[Payload], *, read: int = 64) -> str | None:
+    """The namespace the first ``read`` plain storage references name most often (in an S3
+    key ``v0/ns/<namespace>/…`` or a claim's ``namespace``), or None when none names one.
+
+    Marked references are codec-encoded, so only a profile's codec could read them; the
+    workflow's own namespace is what its storage driver was told when it wrote them."""
+    seen: Counter[str] = Counter()
+    for payload in payloads:
+        if not is_plain_reference(payload):
+            continue
+        read -= 1
+        if read < 0:
+            break
+        try:
+            claim = parse_reference(payload).claim
+        except ReferenceFormatError:
+            continue
+        named = claim.get("namespace")
+        match = _NAMESPACE_IN_KEY.match(claim.get("key", ""))
+        if named:
+            seen[named] += 1
+        elif match is not None and match.group(1) != "null":
+            seen[unquote(match.group(1))] += 1
+    return seen.most_common(1)[0][0] if seen else None
 
 
 async def profile_that_decodes(

@@ -111,7 +111,7 @@ def _render(
     window.resize(*WINDOW_SIZE)
 
     async def main() -> int:
-        window.session.select_exact(profile=req.profile, namespace=req.namespace)
+        window.new_choice.select_exact(profile=req.profile, namespace=req.namespace)
         window.session.set_rules(req.redact)
         window._refresh_profiles()
         window.set_view(req.view)

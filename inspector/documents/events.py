@@ -169,6 +169,23 @@ def read_history(doc: Document) -> History | None:
     return History(placed, tuple(groups), payload_event)
 
 
+def event_of_payload(doc: Document, payload_index: int) -> Event | None:
+    """The event a payload of a history belongs to, read alone (ungrouped): what the detail
+    of one payload needs, without reading (and grouping) every event of a big history."""
+    if doc.kind is not DocumentKind.HISTORY:
+        return None
+    events, base = _events_of(doc.root)
+    pointer = doc.payloads[payload_index].location.pointer
+    head = pointer.removeprefix(f"{base}/").partition("/")[0]
+    if not pointer.startswith(f"{base}/") or not head.isdigit() or int(head) >= len(events):
+        return None
+    index = int(head)
+    raw = events[index]
+    if not isinstance(raw, dict):
+        return None
+    return _read_event(index, raw, f"{base}/{index}", (payload_index,))
+
+
 def _events_of(root: Any) -> tuple[list[Any], str]:
     """The events list and its pointer, for the shapes ``reading`` accepts."""
     if isinstance(root, list):

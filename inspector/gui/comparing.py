@@ -42,7 +42,7 @@ async def shown_side(tab: DocumentTab) -> Side:
 def _context(window: MainWindow) -> str:
     redaction = window.session.redaction
     rules = f"redacted by {len(redaction.rules)} rule(s)" if redaction else "no redaction"
-    return f"view: {View(window.view).label} · profile: {window.session.profile_label} · {rules}"
+    return f"view: {View(window.view).label} · profile: {window.choice.profile_label} · {rules}"
 
 
 def open_result(
@@ -109,7 +109,7 @@ def compare_with(window: MainWindow, path: Path) -> asyncio.Task[None] | None:
         data = await read_file(path)
         other = await asyncio.to_thread(parse_bytes, data, path.name, path)
         side_a = await shown_side(tab)
-        pipeline = pipeline_for(window.view, window.session)
+        pipeline = pipeline_for(window.view, tab.choice)
         outcomes = await run_document_view(other.doc, pipeline, window.view, progress)
         replacements = {i: o.payload for i, o in outcomes.items() if o.payload is not None}
         shown, _ = redact_document(other.doc, replacements, window.session.redaction)

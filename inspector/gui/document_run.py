@@ -44,7 +44,7 @@ class ProgressSink(Protocol):
 
 
 class PipelineSource(Protocol):
-    """What builds the current profile's pipeline (``session.PipelineSession``)."""
+    """What builds a tab's pipeline (``profile_choice.ProfileChoice``)."""
 
     def pipeline(self) -> Pipeline: ...
 

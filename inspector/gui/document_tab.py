@@ -22,10 +22,10 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.config import ConfigError
 from inspector.documents import Document, DocumentError, DocumentKind, read_value
-from inspector.documents.events import History, read_history
+from inspector.documents.events import Event, History, event_of_payload, read_history
 from inspector.errors import InspectorError
 from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
-from inspector.profile_guess import profile_that_decodes
+from inspector.profile_guess import namespace_in_references, profile_that_decodes
 from inspector.protobufs import MessageTypes
 from inspector.references import is_reference
 from inspector.search import QueryError, Searchable, matching, parse_query
@@ -48,6 +48,7 @@ from .layers_trace import LayersTracer
 from .loading import LoadedDocument, read_file
 from .payload_model import Badge, PayloadRow, build_rows
 from .payload_view import human_size, value_text
+from .profile_choice import ProfileChoice
 from .results import ViewResults
 from .search_index import build_index
 from .session import PipelineSession
@@ -59,7 +60,6 @@ class DocumentTab(QWidget):
     """Editor (when the text is bad), loading, or the inspector for one document."""
 
     title_changed = Signal(str)
-    use_profile = Signal(str)  # the user took the profile the tab found would decode it
     status_changed = Signal()  # loaded, results updated, selection changed
     opened_file = Signal(str)  # a file parsed fine: remember it as recent
 
@@ -67,6 +67,7 @@ class DocumentTab(QWidget):
         self,
         runner: TaskRunner,
         session: PipelineSession,
+        choice: ProfileChoice,
         key: str,
         name: str,
         view: str = "decoded",
@@ -75,12 +76,14 @@ class DocumentTab(QWidget):
         super().__init__(parent)
         self.runner = runner
         self.session = session
+        self.choice = choice  # this tab's profile (the config and pipelines are the session's)
         self.key = key
         self.name = name
+        self.title = name  # as the tab shows it (the window adds the profile and matches)
         self.view = view
         self.path: Path | None = None
         self.loaded: LoadedDocument | None = None
-        self.run = DocumentRun(session.generation)
+        self.run = DocumentRun(choice.generation)
         self.disposed = False
         self.types: MessageTypes | None = None  # the profile's protobuf messages, once loaded
         self.types_error: str | None = None
@@ -120,9 +123,10 @@ class DocumentTab(QWidget):
         self.events.payload_selected.connect(self.select_row)
         self.events.event_selected.connect(self._show_event)
         self.events.group_selected.connect(self._show_group)
+        page.left_tabs.currentChanged.connect(self._events_page_opened)
         session.redaction_changed.connect(self._refresh_detail)
         session.redaction_changed.connect(self._redaction_changed)
-        self.layers = LayersTracer(runner, session, key)
+        self.layers = LayersTracer(runner, choice, key)
         self.detail.layers_requested.connect(self._trace_layers)
 
     @property
@@ -137,7 +141,7 @@ class DocumentTab(QWidget):
     @property
     def is_current(self) -> bool:
         """Whether the shown results are those of the current view and profile."""
-        return self.run.current(self.view, self.session.generation)
+        return self.run.current(self.view, self.choice.generation)
 
     # -- loading -----------------------------------------------------------------------
     def load_path(self, path: Path) -> None:
@@ -192,6 +196,7 @@ class DocumentTab(QWidget):
         self.table.fit_columns(rows)
         QTimer.singleShot(0, self.inspector_page.split_evenly)  # once it has its real size
         self._read_events(loaded)
+        self._choose_from_history(loaded)
         self.title_changed.emit(self.name)
         if self.path is not None:
             self.opened_file.emit(str(self.path))
@@ -203,6 +208,28 @@ class DocumentTab(QWidget):
         self.ensure_current()
         self.status_changed.emit()
 
+    def _choose_from_history(self, loaded: LoadedDocument) -> None:
+        """A tab whose profile was only inherited takes the one serving the namespace its
+        storage references name (a choice the user made, or remembered, stands). Looked
+        for off the GUI thread: it reads every payload of the document."""
+        config = self.session.config
+        named = any(n != "*" for p in config.profiles.values() for n in p.namespaces)
+        if self.choice.why is not None or not named:
+            return
+
+        async def work(progress: Progress) -> None:
+            payloads = loaded.doc.payloads
+            found = await asyncio.to_thread(
+                lambda: namespace_in_references(p.payload for p in payloads)
+            )
+            if self.loaded is not loaded or self.choice.why is not None or found is None:
+                return
+            if config.lists_namespace(found) and found != self.choice.namespace:
+                why = f"namespace ‘{found}’, named by its storage references"
+                self.choice.select(found, why=why)
+
+        self.runner.start(f"{self.key}:namespace", "Looking for the history's namespace", work)
+
     # -- views -------------------------------------------------------------------------
     def set_view(self, view: str) -> None:
         self.view = view
@@ -212,7 +239,7 @@ class DocumentTab(QWidget):
         """Run the view if the shown results are for another view or profile."""
         if self.loaded is None:
             return
-        if not self.run.shows(self.view, self.session.generation):
+        if not self.run.shows(self.view, self.choice.generation):
             self.run_view()
 
     def run_view(self) -> None:
@@ -220,12 +247,12 @@ class DocumentTab(QWidget):
         loaded = self.loaded
         if loaded is None:
             return
-        view, generation = self.view, self.session.generation
-        profile = self.session.profile
+        view, generation = self.view, self.choice.generation
+        profile = self.choice.profile
         profile_name = profile.name if profile is not None else ""
         self.run.start(generation)
         try:
-            pipeline = pipeline_for(view, self.session)
+            pipeline = pipeline_for(view, self.choice)
         except ConfigError as e:
             self.run.fail(view, generation, str(e))
             self.model.set_rows(build_rows(loaded.doc, None))
@@ -266,7 +293,7 @@ class DocumentTab(QWidget):
     async def _load_types(self) -> None:
         """The profile's protobuf descriptors; broken ones leave messages shown raw."""
         try:
-            self.types, self.types_error = await self.session.message_types(), None
+            self.types, self.types_error = await self.choice.message_types(), None
         except InspectorError as e:
             self.types, self.types_error = None, str(e)
 
@@ -305,7 +332,7 @@ class DocumentTab(QWidget):
     def _guess_profile(self, failed: Sequence[int]) -> None:
         """Try the config's other profiles on what this one could not read; offer the first
         that reads it (as a link in the notice)."""
-        loaded, profile = self.loaded, self.session.profile
+        loaded, profile = self.loaded, self.choice.profile
         if loaded is None or profile is None:
             return
         indexes = [r.index for r in self.left_encoded_rows()] + list(failed)
@@ -325,13 +352,13 @@ class DocumentTab(QWidget):
 
     def _notice_link(self, href: str) -> None:
         if href.startswith("profile:"):
-            self.use_profile.emit(href.removeprefix("profile:"))
+            self.choice.select(href.removeprefix("profile:"))
 
     async def complete_outcomes(self) -> Mapping[int, Outcome]:
         """Every outcome of the current view (run again if the results did not keep all)."""
         if self.loaded is None:
             return self.outcomes or {}
-        return await self.run.complete_outcomes(self.loaded.doc, self.view, self.session)
+        return await self.run.complete_outcomes(self.loaded.doc, self.view, self.choice)
 
     # -- selection and detail ----------------------------------------------------------
     def select_row(self, payload_index: int) -> bool:
@@ -361,13 +388,32 @@ class DocumentTab(QWidget):
 
     # -- events ------------------------------------------------------------------------
     def _read_events(self, loaded: LoadedDocument) -> None:
-        """Group a history's events off the GUI thread; other documents have no Events."""
+        """A history gets the Events page. Its events are grouped off the GUI thread: now
+        for a small history; for a big one when the page is first opened, since grouping
+        50,000 events is seconds of Python that the window would share the GIL with."""
         self.history = None
         self.events.model.set_history(None, ())
         page = self.inspector_page
-        page.left_tabs.setTabVisible(page.events_tab, False)
-        if loaded.doc.kind is not DocumentKind.HISTORY:
+        is_history = loaded.doc.kind is DocumentKind.HISTORY
+        page.left_tabs.setTabVisible(page.events_tab, is_history)
+        if not is_history:
             return
+        big = len(loaded.doc.payloads) >= BIG_PAYLOAD_COUNT
+        if big and page.left_tabs.currentIndex() != page.events_tab:
+            self.events.count_label.setText("The events are grouped when this page opens.")
+            return
+        self._group_events(loaded)
+
+    def _events_page_opened(self, index: int) -> None:
+        page, loaded = self.inspector_page, self.loaded
+        if index == page.events_tab and loaded is not None and self.history is None:
+            self._group_events(loaded)
+
+    def _group_events(self, loaded: LoadedDocument) -> None:
+        key = f"{self.key}:events"
+        if self.runner.is_running(key):
+            return
+        self.events.count_label.setText("Grouping the events…")
 
         async def work(progress: Progress) -> None:
             tree = await asyncio.to_thread(_event_tree, loaded.doc)
@@ -375,10 +421,16 @@ class DocumentTab(QWidget):
                 self.history = tree.history
                 self.events.model.set_history(tree, self.model.rows())
                 self.events.refresh_count()
-                page.left_tabs.setTabVisible(page.events_tab, True)
                 self._refresh_detail()
 
-        self.runner.start(f"{self.key}:events", f"Reading the events of {loaded.name}", work)
+        self.runner.start(key, f"Reading the events of {loaded.name}", work)
+
+    def _event_of(self, index: int) -> Event | None:
+        """The event payload ``index`` belongs to (read alone while the events are not
+        grouped yet)."""
+        if self.history is not None:
+            return self.history.event_for_payload(index)
+        return event_of_payload(self.loaded.doc, index) if self.loaded is not None else None
 
     def _lookup(self) -> Callable[[str], Any]:
         assert self.loaded is not None
@@ -412,10 +464,10 @@ class DocumentTab(QWidget):
         entry = self.detail_entry(index)
         if entry is not None:
             self.detail.show_entry(entry)
-            event = self.history.event_for_payload(index) if self.history is not None else None
+            event = self._event_of(index)
             failed = event is not None and event.failure is not None
             # the lookup (a map of every payload) is made only for a payload of a failure
-            chain = failure_beside(self.history, index, self._lookup()) if failed else []
+            chain = failure_beside(event, self._lookup()) if failed else []
             self.detail.show_failure(chain)
 
     def detail_entry(self, index: int) -> DetailEntry | None:
@@ -425,7 +477,7 @@ class DocumentTab(QWidget):
         if row is None:
             return None
         raw = self.loaded.doc.payloads[index].payload
-        view, generation = self.view, self.session.generation
+        view, generation = self.view, self.choice.generation
         outcome = self.run.shown_outcome(index, view, generation)
         if self.run.needs_decoding(index, view, generation):
             self._decode_to_show(index)  # shows the raw payload until then
@@ -449,9 +501,9 @@ class DocumentTab(QWidget):
         loaded, key = self.loaded, f"{self.key}:show:{index}"
         if loaded is None or self.runner.is_running(key):
             return
-        view, generation = self.view, self.session.generation
+        view, generation = self.view, self.choice.generation
         try:
-            pipeline = pipeline_for(view, self.session)
+            pipeline = pipeline_for(view, self.choice)
         except ConfigError:
             return  # the view run that made these results could not have run either
 
@@ -470,12 +522,12 @@ class DocumentTab(QWidget):
         """Fetch one reference's content (the Web UI's opt-in Download)."""
         if self.loaded is None:
             return
-        outcome = self.run.kept_outcome(index, self.view, self.session.generation)
+        outcome = self.run.kept_outcome(index, self.view, self.choice.generation)
         source = self.loaded.doc.payloads[index].payload
         if outcome is not None and outcome.payload is not None and is_reference(outcome.payload):
             source = outcome.payload  # the plain reference the References view decoded
         try:
-            pipeline = self.session.pipeline()
+            pipeline = self.choice.pipeline()
         except ConfigError as e:
             self.downloads[index] = Outcome(error=_config_error(str(e)))
             self._refresh_detail()

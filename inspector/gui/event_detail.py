@@ -50,11 +50,8 @@ def decoded_value(doc: Document, outcomes: Mapping[int, Outcome] | None) -> Call
     return lookup
 
 
-def failure_beside(
-    history: History | None, payload_index: int, lookup: Callable[[str], Any]
-) -> list[ShownFailure]:
+def failure_beside(event: Event | None, lookup: Callable[[str], Any]) -> list[ShownFailure]:
     """The failure of the event a payload belongs to (its details, say), if any."""
-    event = history.event_for_payload(payload_index) if history is not None else None
     failure = event.failure if event is not None else None
     return shown_chain(failure, lookup) if failure is not None else []
 

@@ -14,7 +14,7 @@ from inspector.diagnosis import Diagnoser, Explanation
 from inspector.documents import Document
 from inspector.errors import InspectorError, first_line
 
-from .session import PipelineSession
+from .profile_choice import ProfileChoice
 from .tasks import Progress, TaskRunner
 
 KEPT = 64  # explanations kept per tab: revisiting a row shows its layers at once
@@ -24,28 +24,28 @@ Message = Callable[[int, str], None]
 
 
 class LayersTracer:
-    """Explains payloads of one document under the session's current profile."""
+    """Explains payloads of one document under its tab's profile."""
 
-    def __init__(self, runner: TaskRunner, session: PipelineSession, key: str) -> None:
+    def __init__(self, runner: TaskRunner, choice: ProfileChoice, key: str) -> None:
         self._runner = runner
-        self._session = session
+        self._choice = choice
         self._key = f"{key}:layers"
         self._kept: OrderedDict[tuple[int, int], Explanation] = OrderedDict()
         self._tracing: tuple[int, int] | None = None
 
     def request(self, doc: Document, index: int, shown: Shown, message: Message) -> None:
         """Explain payload ``index`` (or show the kept explanation), then call ``shown``."""
-        session, generation = self._session, self._session.generation
+        choice, generation = self._choice, self._choice.generation
         kept = self._kept.get((generation, index))
         if kept is not None:
             shown(index, kept)
             return
         if self._tracing == (generation, index) and self._runner.is_running(self._key):
             return  # already on its way (the detail is refreshed often while results arrive)
-        if session.profile is None:
-            message(index, f"No layers: {session.error or 'no profile selected'}")
+        if choice.profile is None:
+            message(index, f"No layers: {choice.error or 'no profile selected'}")
             return
-        diagnoser = Diagnoser(session.config, session.profile, session.namespace)
+        diagnoser = Diagnoser(choice.config, choice.profile, choice.namespace)
         payload = doc.payloads[index].payload
 
         async def work(progress: Progress) -> None:
@@ -59,7 +59,7 @@ class LayersTracer:
             self._kept[(generation, index)] = explanation
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
-            if session.generation == generation:
+            if choice.generation == generation:
                 shown(index, explanation)
 
         label = doc.payloads[index].location.label

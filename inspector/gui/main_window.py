@@ -33,6 +33,7 @@ from .diff_window import DiffWindow
 from .document_tab import DocumentTab
 from .loading import LoadedDocument
 from .payload_model import build_rows
+from .profile_choice import ProfileChoice
 from .profile_picker import ProfilePicker
 from .redaction_dialog import RedactionDialog
 from .resources import Sample, app_icon
@@ -61,6 +62,9 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.runner = runner or TaskRunner(parent=self)
         self.session = PipelineSession(config_path, parent=self)
+        # The profile new documents start with (the last one chosen under this config), and
+        # what the picker shows when no document is open; each tab then has its own.
+        self.new_choice = ProfileChoice(self.session, self)
         self.view = self.settings.last_view()
         self._tab_ids = itertools.count(1)
         self._paste_ids = itertools.count(1)
@@ -98,7 +102,8 @@ class MainWindow(QMainWindow):
         self.server_dock.topLevelChanged.connect(lambda _floating: self._server_dock_moved())
         self.server_dock.hide()
 
-        self.profile_picker = ProfilePicker(self.session, self)
+        self.profile_picker = ProfilePicker(self.new_choice, self)
+        self.profile_picker.picked.connect(self._picked)
         self.profile_combo, self.profile_info = self.profile_picker.combo, self.profile_picker.info
         self._make_actions()
         self.status = WindowStatusBar()
@@ -141,13 +146,16 @@ class MainWindow(QMainWindow):
 
     # -- documents ---------------------------------------------------------------------
     def _new_tab(self, name: str) -> DocumentTab:
+        choice = ProfileChoice(self.session)
+        choice.copy_from(self.new_choice)
         tab = DocumentTab(
-            self.runner, self.session, f"tab{next(self._tab_ids)}", name, view=self.view
+            self.runner, self.session, choice, f"tab{next(self._tab_ids)}", name, view=self.view
         )
+        choice.setParent(tab)
+        choice.changed.connect(lambda t=tab: self._choice_changed(t))
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         tab.status_changed.connect(self._update_actions)
         tab.opened_file.connect(self._remember_file)
-        tab.use_profile.connect(self.select_profile)
         page = tab.inspector_page
         page.filter_edit.textChanged.connect(lambda text, t=tab: self._search_everywhere(t, text))
         page.all_tabs.toggled.connect(lambda on, t=tab: self._search_all_tabs(t, on))
@@ -155,7 +163,7 @@ class MainWindow(QMainWindow):
         if self._all_tabs:
             page.all_tabs.setChecked(True)
         index = self.tabs.addTab(tab, name)
-        self.tabs.setTabToolTip(index, name)
+        self._retitle(tab, name)
         self.tabs.setCurrentIndex(index)
         self.central.setCurrentWidget(self.tabs)
         return tab
@@ -177,6 +185,9 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(i)
                 return tab
         tab = self._new_tab(path.name)
+        remembered = self.settings.file_profile(path, self._config_key())
+        if remembered is not None:
+            tab.choice.select(remembered, why="remembered for this file")
         tab.load_path(path)
         return tab
 
@@ -306,20 +317,29 @@ class MainWindow(QMainWindow):
 
     def _show_match_count(self, tab: DocumentTab, count: int | None) -> None:
         tab.match_count = count
-        self._retitle(tab, tab.name)
+        self._retitle(tab, tab.title)
 
     def _retitle(self, tab: DocumentTab, title: str) -> None:
+        """The tab's text: its title, its profile (when the config has several) and the
+        search's match count; the tooltip names the file and why the profile was chosen."""
+        tab.title = title
         index = self.tabs.indexOf(tab)
         if index >= 0:
+            shown = title
+            if len(self.session.config.profiles) > 1:
+                shown = f"{shown} · {tab.choice.profile_label}"
             count = tab.match_count
             if count is not None and not title.startswith("⚠"):
-                title = f"{title} · {count:,} {'match' if count == 1 else 'matches'}"
-            self.tabs.setTabText(index, title)
-            self.tabs.setTabToolTip(index, str(tab.path or title))
+                shown = f"{shown} · {count:,} {'match' if count == 1 else 'matches'}"
+            self.tabs.setTabText(index, shown)
+            why = f" ({tab.choice.why})" if tab.choice.why else ""
+            tip = f"{tab.path or title}\nProfile: {tab.choice.profile_label}{why}"
+            self.tabs.setTabToolTip(index, tip)
         self._update_actions()
 
     def _tab_changed(self, _index: int) -> None:
         tab = self.current_tab()
+        self.profile_picker.bind(self.choice)
         if tab is not None:
             tab.set_view(self.view)
         self._update_actions()
@@ -352,15 +372,43 @@ class MainWindow(QMainWindow):
             tab.set_view(view)
         self._update_actions()
 
+    @property
+    def choice(self) -> ProfileChoice:
+        """The current document's profile, or the one new documents start with."""
+        tab = self.current_tab()
+        return tab.choice if tab is not None else self.new_choice
+
     def select_profile(self, choice: str | None) -> None:
         """What typing in the profile box does (tests and screenshots call it directly)."""
         self.profile_picker.select(choice)
 
+    def _picked(self, text: str) -> None:
+        """The user chose a profile: for the current document (remembered for its file), and
+        for the documents opened next."""
+        config = self._config_key()
+        tab = self.current_tab()
+        if tab is not None:
+            tab.choice.select(text, why="chosen in the toolbar")
+            if tab.path is not None:
+                self.settings.set_file_profile(tab.path, text, config)
+        self.new_choice.select(text)
+        self.settings.set_last_profile(self.new_choice.choice, config)
+        self.profile_picker.refresh_info()
+
+    def _choice_changed(self, tab: DocumentTab) -> None:
+        """A document's profile changed (chosen, found in its history, or another config)."""
+        self.runner.cancel(f"{tab.key}:view")
+        self._retitle(tab, tab.title)
+        if tab is self.current_tab():
+            self.profile_picker.bind(tab.choice)
+            tab.ensure_current()
+        self._update_actions()
+
     def _session_changed(self) -> None:
+        """Another config (or the same one read again): every document decodes again."""
         for each in self.documents():
             self.runner.cancel(f"{each.key}:view")
-        self.settings.set_last_profile(self.session.choice, self._config_key())
-        self.profile_picker.refresh_info()
+        self.profile_picker.refresh()
         tab = self.current_tab()
         if tab is not None:
             tab.ensure_current()
@@ -493,7 +541,7 @@ class MainWindow(QMainWindow):
             self._server_dock_moved()
         last = self.settings.last_profile(self._config_key())
         if last:
-            self.session.select(last)
+            self.new_choice.select(last)
 
     def _config_key(self) -> str:
         """Which config file the remembered profile belongs to ("" for the embedded one)."""

@@ -2,16 +2,17 @@
 namespace, as the server picks by ``X-Namespace``), and a line saying what the choice runs.
 
 Three widgets rather than one compound, so the toolbar lays them out (and moves them into
-its overflow menu when narrow) one by one, as it does its other items. The choice itself
-is the session's (``PipelineSession.select``); this only shows it and hands it over.
+its overflow menu when narrow) one by one, as it does its other items. It shows the current
+tab's choice (``bind``) and says what the user picked (``picked``); the window decides what
+that choice applies to.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from .session import PipelineSession
+from .profile_choice import ProfileChoice
 
 ERROR_COLOR = "#c62828"
 
@@ -19,9 +20,11 @@ ERROR_COLOR = "#c62828"
 class ProfilePicker(QObject):
     """``Profile: [box] info``; ``widgets()`` go into the toolbar in that order."""
 
-    def __init__(self, session: PipelineSession, parent: QObject | None = None) -> None:
+    picked = Signal(str)  # the text chosen in the box (a profile name, a namespace or "")
+
+    def __init__(self, choice: ProfileChoice, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.session = session
+        self.choice = choice
         self.label = QLabel(" Profile: ")
         self.combo = QComboBox()
         self.combo.setEditable(True)
@@ -33,8 +36,8 @@ class ProfilePicker(QObject):
         line = self.combo.lineEdit()
         assert line is not None  # the combo is editable: it has its line edit
         line.setPlaceholderText("default namespace")
-        self.combo.activated.connect(lambda _i: self.session.select(self.combo.currentText()))
-        line.returnPressed.connect(lambda: self.session.select(self.combo.currentText()))
+        self.combo.activated.connect(lambda _i: self.picked.emit(self.combo.currentText()))
+        line.returnPressed.connect(lambda: self.picked.emit(self.combo.currentText()))
         self.info = QLabel()
         self.info.setContentsMargins(6, 0, 6, 0)
 
@@ -44,40 +47,47 @@ class ProfilePicker(QObject):
     def select(self, choice: str | None) -> None:
         """What typing in the box and pressing Enter does."""
         self.combo.setEditText(choice or "")
-        self.session.select(choice)
+        self.picked.emit(choice or "")
+
+    def bind(self, choice: ProfileChoice) -> None:
+        """Show ``choice`` (the current tab's, or the one new documents start with)."""
+        self.choice = choice
+        self.refresh()
 
     def refresh(self) -> None:
         """The config's profiles in the box (each with its namespaces), the choice kept."""
         combo = self.combo
         combo.blockSignals(True)
         combo.clear()
-        for name, profile in self.session.config.profiles.items():
+        for name, profile in self.choice.config.profiles.items():
             combo.addItem(name)
             combo.setItemData(
                 combo.count() - 1,
                 f"namespaces: {', '.join(profile.namespaces)}",
                 Qt.ItemDataRole.ToolTipRole,
             )
-        combo.setEditText(self.session.choice or "")
+        combo.setEditText(self.choice.choice or "")
         combo.blockSignals(False)
         self.refresh_info()
 
     def refresh_info(self) -> None:
         """``→ profile: codecs · storage``, or why no profile serves the choice."""
-        session = self.session
-        if session.profile is None:
-            self.info.setText(f"<span style='color:{ERROR_COLOR}'>{session.error}</span>")
+        choice = self.choice
+        if choice.profile is None:
+            self.info.setText(f"<span style='color:{ERROR_COLOR}'>{choice.error}</span>")
             return
-        profile = session.profile
+        profile = choice.profile
         codecs = " → ".join(c.label for c in profile.codecs) or "no codecs"
         storage = ", ".join(s.name or s.driver for s in profile.storage) or "no storage"
-        target = f"→ {profile.name}: " if session.namespace else f"{profile.name}: "
+        target = f"→ {profile.name}: " if choice.namespace else f"{profile.name}: "
         warning = ""
-        if session.state.error:
+        state = choice.session.state
+        if state.error:
             warning = (
                 f" <span style='color:{ERROR_COLOR}'>· config file has errors (Settings)</span>"
             )
         self.info.setText(f"{target}{codecs} · {storage}{warning}")
         self.info.setToolTip(
-            f"Config: {session.state.source_label}\nNamespaces: {', '.join(profile.namespaces)}"
+            f"Config: {state.source_label}\nNamespaces: {', '.join(profile.namespaces)}"
+            + (f"\nChosen: {choice.why}" if choice.why else "")
         )

@@ -100,7 +100,7 @@ def audit_caption(window: MainWindow) -> AuditCaption:
     entry = tab.detail.entry if tab is not None else None
     return AuditCaption(
         view=View(window.view).label,
-        profile=window.session.profile_label,
+        profile=window.choice.profile_label,
         source=source,
         sha256=digest,
         location=location,
@@ -121,7 +121,7 @@ def save_evidence(window: MainWindow, directory: Path) -> Path:
     (``inspector.evidence``); ``EvidenceError`` or ``ScreenshotError`` when it cannot be."""
     tab = window.current_tab()
     entry = tab.detail.entry if tab is not None else None
-    if tab is None or tab.loaded is None or entry is None or window.session.profile is None:
+    if tab is None or tab.loaded is None or entry is None or window.choice.profile is None:
         raise evidence.EvidenceError("select a payload of a document first")
     folder = evidence.prepare(directory)
     caption = audit_caption(window)
@@ -130,8 +130,8 @@ def save_evidence(window: MainWindow, directory: Path) -> Path:
         source_name=tab.loaded.name,
         source_sha256=tab.loaded.sha256,
         view=window.view,
-        profile=window.session.profile.name,
-        namespace=window.session.namespace,
+        profile=window.choice.profile.name,
+        namespace=window.choice.namespace,
         pointer=entry.row.pointer,
         label=entry.row.label,
         time_utc=caption.time_utc,

@@ -1,8 +1,8 @@
-"""The config, the chosen profile and its pipeline, shared by every document tab.
+"""The config and the pipelines built from it, shared by every document tab.
 
-A choice is a profile name or a namespace (as the server picks by ``X-Namespace``); empty
-means namespace ``default``, like ``decode`` without ``--profile``/``--namespace``.
-Changing it replaces the pipeline (the old one is closed once its work is cancelled).
+Each tab chooses its own profile (``profile_choice.ProfileChoice``); the pipelines are
+kept here, one per profile, so tabs on the same profile share one, and a reload of the
+config replaces them all (the old ones are closed once their work is cancelled).
 The redaction rules (the user's, then the config's) live here too: every tab shows its
 values through them, and changing them re-renders without decoding again.
 """
@@ -26,8 +26,7 @@ from inspector.config import (
     load_config,
 )
 from inspector.pipeline import Pipeline
-from inspector.pipelines import PipelinePool, choose
-from inspector.protobufs import MessageTypes, cached_message_types
+from inspector.pipelines import PipelinePool
 from inspector.redaction import Redaction
 from inspector.storage.cache import BlobCache
 
@@ -60,21 +59,15 @@ def read_config(explicit: str | Path | None) -> ConfigState:
 
 
 class PipelineSession(QObject):
-    """Owns the config, the current profile choice and the pipeline built from it."""
+    """Owns the config, its pipelines and the redaction rules."""
 
-    changed = Signal()  # the profile or the config changed: results are stale
+    changed = Signal()  # the config changed: every tab's results are stale
     redaction_changed = Signal()  # the rules changed: what is shown, not the results
 
     def __init__(self, config_path: str | Path | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self.config_path = config_path
         self.state = read_config(config_path)
-        self.choice: str | None = None
-        self._exact: tuple[str | None, str | None] | None = None
-        self.profile: Profile | None = None
-        self.namespace: str | None = None
-        self.error: str | None = None
-        self.generation = 0
         self.rules: tuple[str, ...] = ()  # the rules editor's (or --redact), before the config's
         self.redaction = Redaction.of(self.rules, self.state.config.redaction_rules)
         # The app keeps decoded payloads within its own memory budget and decodes a whole
@@ -85,7 +78,6 @@ class PipelineSession(QObject):
             decode_budget=False,
             close=_close_quietly,
         )
-        self._resolve()
 
     @property
     def config(self) -> Config:
@@ -96,15 +88,6 @@ class PipelineSession(QObject):
         """The blobs retrieved so far, shared by every pipeline of this config."""
         return self._pipelines.cache
 
-    @property
-    def profile_label(self) -> str:
-        """How captions and the status bar name the profile (never a key)."""
-        if self.profile is None:
-            return "none"
-        if self.namespace and self.namespace not in self.config.profiles:
-            return f"{self.profile.name} (namespace {self.namespace})"
-        return self.profile.name
-
     def reload_config(self, config_path: str | Path | None = None) -> None:
         """Read the config again (Settings → Reload, or another file)."""
         if config_path is not None:
@@ -112,8 +95,7 @@ class PipelineSession(QObject):
         self.state = read_config(self.config_path)
         self._set_redaction(self.rules)
         self._pipelines.reset(self.state.config, BlobCache(self.state.config.server.cache_bytes))
-        self._resolve()
-        self._changed()
+        self.changed.emit()
 
     def set_rules(self, rules: Sequence[str]) -> None:
         """The user's rules (applied before the config's); ``RedactionError`` for a bad one."""
@@ -127,56 +109,17 @@ class PipelineSession(QObject):
             self.redaction = redaction
             self.redaction_changed.emit()
 
-    def select(self, choice: str | None) -> None:
-        """The toolbar's text: a profile by name, else the profile serving that namespace."""
-        choice = (choice or "").strip() or None
-        if choice == self.choice and self._exact is None and self.error is None:
-            return
-        self.choice, self._exact = choice, None
-        self._resolve()
-        self._changed()
-
-    def select_exact(self, *, profile: str | None = None, namespace: str | None = None) -> None:
-        """``--profile NAME`` or ``--namespace NS``, exactly as ``decode`` reads them."""
-        self.choice = profile or namespace
-        self._exact = (profile, namespace)
-        self._resolve()
-        self._changed()
-
-    def _resolve(self) -> None:
-        self._pipelines.clear()  # the old pipeline closes once its work is cancelled
-        self.error = None
-        try:
-            self.profile, self.namespace = choose(self.config, self.choice, exact=self._exact)
-        except ConfigError as e:
-            self.profile, self.namespace, self.error = None, self.choice, str(e)
-
-    def pipeline(self) -> Pipeline:
-        """The current pipeline, built on first use; raises ``ConfigError``."""
-        if self.profile is None:
-            raise ConfigError(self.error or "no profile selected")
-        try:
-            return self._pipelines.pipeline(self.profile, self.namespace)
-        except ConfigError as e:
-            self.error = str(e)
-            raise
-
-    async def message_types(self) -> MessageTypes:
-        """The protobuf messages the current profile knows, loaded on a worker thread (once
-        per set of descriptor files); raises ``ProtoDescriptorError``."""
-        sources = self.profile.proto_descriptors if self.profile is not None else ()
-        return await asyncio.to_thread(cached_message_types, sources)
+    def pipeline_for(self, profile: Profile, namespace: str | None) -> Pipeline:
+        """The profile's pipeline (shared by every tab on it), built on first use; raises
+        ``ConfigError``."""
+        return self._pipelines.pipeline(profile, namespace)
 
     def clear_cache(self) -> None:
         """Forget retrieved blobs, so a refresh asks the storage again."""
         self.cache.clear()
 
-    def _changed(self) -> None:
-        self.generation += 1
-        self.changed.emit()
-
     async def aclose(self) -> None:
-        """Close the pipeline and wait for earlier ones to finish closing."""
+        """Close the pipelines and wait for earlier ones to finish closing."""
         self._pipelines.clear()
         if closing := self._pipelines.closing:
             await asyncio.wait(closing, timeout=5.0)

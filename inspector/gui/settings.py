@@ -23,6 +23,7 @@ from inspector.views import VIEWS
 from .settings_store import JsonFileStore
 
 MAX_RECENT = 10
+FILE_PROFILES_KEPT = 200  # files whose profile is remembered, per config file
 
 
 class _Store(Protocol):
@@ -152,6 +153,25 @@ class AppSettings:
     def set_last_profile(self, choice: str | None, config: str = "") -> None:
         self._store.setValue(_profile_key(config), choice or "")
 
+    def file_profile(self, path: Path, config: str = "") -> str | None:
+        """The profile chosen for this file under this config file ("" is the default
+        namespace), or None when none was: a name means nothing under another config."""
+        raw = self._store.value(_file_profiles_key(config))
+        if not isinstance(raw, dict):
+            return None
+        choice = raw.get(str(path))
+        return choice if isinstance(choice, str) else None
+
+    def set_file_profile(self, path: Path, choice: str | None, config: str = "") -> None:
+        """Remember the choice for this file (the most recent ``FILE_PROFILES_KEPT`` files)."""
+        raw = self._store.value(_file_profiles_key(config))
+        kept = {str(k): v for k, v in raw.items()} if isinstance(raw, dict) else {}
+        kept.pop(str(path), None)
+        kept[str(path)] = choice or ""
+        while len(kept) > FILE_PROFILES_KEPT:
+            kept.pop(next(iter(kept)))
+        self._store.setValue(_file_profiles_key(config), kept)
+
     # -- server ------------------------------------------------------------------------
     def server_prefs(self) -> ServerPrefs:
         origins = self._store.value("server/allowed_origins")
@@ -183,6 +203,10 @@ def default_path() -> Path:
 def default_origins() -> Sequence[str]:
     """Origins the panel proposes when neither the settings nor the config say."""
     return DEFAULT_ORIGINS
+
+
+def _file_profiles_key(config: str) -> str:
+    return _profile_key(config).replace("profile/last", "profile/files", 1)
 
 
 def _profile_key(config: str) -> str:

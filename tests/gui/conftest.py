@@ -30,6 +30,7 @@ from inspector.gui.settings import AppSettings
 
 T = TypeVar("T")
 DEFAULT_TIMEOUT = 60.0
+_CLOSED_LOOPS: list[qasync.QEventLoop] = []
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +60,10 @@ def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
         if not loop.is_closed():
             loop.close()
         asyncio.set_event_loop(None)
+        # Kept: a closed loop's Qt objects (its timer, its signaller) must not be deleted
+        # while Qt may still hold events or timers for them (posted by worker threads of
+        # the test that were finishing as it ended); deleting them crashed later tests.
+        _CLOSED_LOOPS.append(loop)
 
 
 Runner = Callable[..., Any]

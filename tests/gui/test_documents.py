@@ -198,7 +198,7 @@ def test_sample_opened_as_a_file_also_uses_its_config(
 
 def _assert_sample_decoded_with_its_config(window: MainWindow) -> None:
     tab = _tab(window)
-    assert window.session.profile is not None and window.session.profile.name == "samples"
+    assert window.choice.profile is not None and window.choice.profile.name == "samples"
     refs = [r for r in tab.model.rows() if r.badge.value == "reference"]
     assert len(refs) == 1
     assert all(o.ok for o in (tab.outcomes or {}).values())

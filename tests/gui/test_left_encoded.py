@@ -41,7 +41,7 @@ def test_left_encoded_rows_the_reason_and_the_profile_that_decodes_them(
     run(wait_for(lambda: f"profile:{right}" in tab.notice.text()))
     tab.notice.linkActivated.emit(f"profile:{right}")
     run(settle(window))
-    assert window.session.profile is not None and window.session.profile.name == right
+    assert window.choice.profile is not None and window.choice.profile.name == right
     run(wait_for(lambda: not any(r.badge is Badge.LEFT_ENCODED for r in tab.model.rows())))
     assert "warning" not in window.audit_caption().text()
     assert tab.notice.isHidden()

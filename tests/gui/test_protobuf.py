@@ -30,8 +30,8 @@ def test_the_protobuf_sample_reads_by_field_name(make_window: WindowFactory, run
     window.open_sample(sample)
     run(settle(window))
     tab = _tab(window)
-    assert window.session.profile is not None
-    assert window.session.profile.name == "protobuf-samples"
+    assert window.choice.profile is not None
+    assert window.choice.profile.name == "protobuf-samples"
     doc = json.loads((SAMPLES_DIR / "protobuf.json").read_text())
     raw = [json_format.ParseDict(p, Payload()) for p in doc["payloads"]]
 

@@ -73,16 +73,16 @@ def test_profile_by_name_or_typed_namespace(
 ) -> None:
     config = write_config(tmp_path, PROFILES)
     window = make_window(config)
-    assert window.session.profile is not None and window.session.profile.name == "default"
+    assert window.choice.profile is not None and window.choice.profile.name == "default"
     window.select_profile("payments-staging")
-    assert window.session.profile.name == "payments"
+    assert window.choice.profile.name == "payments"
     assert window.profile_info.text().startswith("→ payments: gzip")
-    assert window.session.profile_label == "payments (namespace payments-staging)"
+    assert window.choice.profile_label == "payments (namespace payments-staging)"
     window.select_profile("nobody")
-    assert window.session.profile is None
+    assert window.choice.profile is None
     assert "no profile serves namespace 'nobody'" in window.profile_info.text()
     window.select_profile("payments")
-    assert window.session.profile.name == "payments"
+    assert window.choice.profile.name == "payments"
     # the choice is remembered for this config file, and only for it
     saved = AppSettings.at(tmp_path / "settings.ini")
     assert saved.last_profile(str(window.session.config.source)) == "payments"
@@ -106,7 +106,7 @@ def test_settings_dialog_shows_the_file_in_use_and_its_errors(
     assert "rot13" in dialog.error.text() and str(broken) in dialog.error.text()
     assert "not used" in dialog.source.text()
     # the app keeps working on the embedded default meanwhile
-    assert window.session.profile is not None and window.session.profile.name == "default"
+    assert window.choice.profile is not None and window.choice.profile.name == "default"
     assert "config file has errors" in window.profile_info.text()
 
 

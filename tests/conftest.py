@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from inspector.config import Config
 
 from tests.support.aio import run_sync
+from tests.support.encoded_history_run import make_encoded_history
 from tests.support.gcs import GcsBucket, GcsEmulator
 from tests.support.history import HistoryRun, make_s3_gzip_history
 from tests.support.http import ClientFactory
@@ -157,6 +158,16 @@ def serve_workers(request: pytest.FixtureRequest) -> tuple[str, ...]:
     """``serve``'s extra arguments for one process, then for ``--workers 2`` (gunicorn): the
     contract tests run against both."""
     return () if request.param == 1 else ("--workers", "2")
+
+
+@pytest.fixture(scope="session")
+def encoded_failure_history(
+    temporal_server: TemporalDevServer, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """A real run whose worker encoded its header and its failures' attributes (gzip, and
+    ``encode_common_attributes``), as the CLI exports it (``tests/support/encoded_history_run``)."""
+    out = tmp_path_factory.mktemp("encoded-history")
+    return run_sync(lambda: make_encoded_history(temporal_server, out), timeout=180)
 
 
 @pytest.fixture(scope="session")

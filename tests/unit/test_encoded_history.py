@@ -11,78 +11,32 @@ failure back into the original errors.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from google.protobuf import json_format
 from temporalio.api.failure.v1 import Failure
-from temporalio.client import Client
-from temporalio.common import HeaderCodecBehavior
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.exceptions import ApplicationError
-from temporalio.worker import Worker
 
-from tests.support.aio import run_sync
 from tests.support.config import profile, write_config
 from tests.support.encoded_workflows import (
     DECLINED,
     TENANT,
     TENANT_HEADER,
     TIMEOUT,
-    EncodedWorkflow,
-    TenantHeader,
-    charge_card,
 )
-from tests.support.history import export_history_args
-from tests.support.sdk_codecs import SdkGzipCodec
-from tests.support.temporal_server import TemporalDevServer
 
 pytestmark = pytest.mark.slow
 
 
-async def _run(server: TemporalDevServer, out: Path) -> Path:
-    conv = dataclasses.replace(
-        DataConverter.default,
-        payload_codec=SdkGzipCodec(),
-        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
-    )
-    suffix = uuid.uuid4().hex[:12]
-    client = await Client.connect(
-        server.address,
-        namespace="default",
-        data_converter=conv,
-        interceptors=[TenantHeader()],
-        header_codec_behavior=HeaderCodecBehavior.CODEC,
-    )
-    workflow_id = f"inspector-encoded-{suffix}"
-    async with Worker(
-        client,
-        task_queue=f"inspector-encoded-{suffix}",
-        workflows=[EncodedWorkflow],
-        activities=[charge_card],
-    ):
-        result = await client.execute_workflow(
-            EncodedWorkflow.run, "ORDER-9", id=workflow_id, task_queue=f"inspector-encoded-{suffix}"
-        )
-    assert result == "ORDER-9 declined"
-    shown = await server.acli(*export_history_args(workflow_id), namespace="default", timeout=60)
-    path = out / "history.json"
-    path.write_bytes(shown.stdout)
-    return path
-
-
-@pytest.fixture(scope="module")
-def encoded_history(
-    temporal_server: TemporalDevServer, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
-    out = tmp_path_factory.mktemp("encoded-history")
-    return run_sync(lambda: _run(temporal_server, out), timeout=180)
+@pytest.fixture
+def encoded_history(encoded_failure_history: Path) -> Path:
+    return encoded_failure_history
 
 
 def _decode(history: Path, config: Path, *args: str) -> Any:

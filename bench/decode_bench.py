@@ -67,7 +67,18 @@ def run_big(scratch: Path, quick: bool = False) -> dict[str, Any]:
         rounds.append({"naive": naive, "ours": ours})
     if orjson.loads(ours_out.read_bytes()) != orjson.loads(naive_out.read_bytes()):
         raise RuntimeError("decode and the naive script disagree on the history")
-    return {**made, "output_bytes": ours_out.stat().st_size, "rounds": rounds}
+    print("decode: headless screenshot of it …", flush=True)
+    png = scratch / "shot.png"
+    shot_argv = [*ours_argv[:3], "screenshot", str(path), "--config", str(config), "-o", str(png)]
+    screenshot = _timed(shot_argv, None)
+    if not png.is_file() or png.stat().st_size == 0:
+        raise RuntimeError("screenshot wrote no picture")
+    return {
+        **made,
+        "output_bytes": ours_out.stat().st_size,
+        "rounds": rounds,
+        "screenshot": screenshot,
+    }
 
 
 def run_batch(scratch: Path, quick: bool = False) -> dict[str, Any]:

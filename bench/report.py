@@ -197,10 +197,24 @@ def _decode_targets(d: dict[str, Any]) -> list[str]:
         f"| `decode` peak RSS on it | ≤ 2 × the file ({2 * size / MiB:.0f} MiB) "
         f"| **{s['ours_rss']:.2f} ×** (the naive script: {s['naive_rss']:.2f} ×) "
         f"| {_verdict(s['ours_rss'] <= 2)} |",
+        *_screenshot_target(big),
         f"| `decode --output-dir` of {batch['files']} histories of "
         f"{batch['file_bytes'] / 1024:.0f} KiB vs a process per file | report "
         f"| **{speedup:.1f}×** faster ({batch['one_process_s']:.1f} s vs "
         f"{batch['process_per_file_s']:.1f} s) | — |",
+    ]
+
+
+def _screenshot_target(big: dict[str, Any]) -> list[str]:
+    shot = big.get("screenshot")
+    if shot is None:
+        return []
+    size, rss = big["file_bytes"], shot["peak_rss_bytes"] / big["file_bytes"]
+    ok = shot["seconds"] <= 20 and rss <= 4
+    return [
+        f"| headless `screenshot` of the {size / MiB:.0f} MiB history | ≤ 20 s, ≤ 4 × the file "
+        f"in peak RSS | **{shot['seconds']:.1f} s, {rss:.2f} ×** "
+        f"({shot['peak_rss_bytes'] / MiB:.0f} MiB) | {_verdict(ok)} |"
     ]
 
 

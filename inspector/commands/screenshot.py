@@ -24,7 +24,7 @@ from inspector import evidence
 from inspector.commands import ExitCode, UsageError, fail, request_from, view_option
 from inspector.config import load_config
 from inspector.errors import InspectorError
-from inspector.gui.loading import LoadedDocument, ReadError, parse_bytes
+from inspector.gui.loading import LoadedDocument, ReadError, parse_owned
 from inspector.redaction import Redaction
 
 PROG = "payload-inspector screenshot"
@@ -69,10 +69,11 @@ def run_screenshot(req: ScreenshotRequest) -> int:
         loaded_config.select(profile=req.profile, namespace=req.namespace)
         path = Path(req.file).expanduser()
         try:
-            data = path.read_bytes()
+            box = [path.read_bytes()]
         except OSError as e:
             raise ReadError(f"{req.file}: cannot read: {e.strerror or e}") from None
-        loaded = parse_bytes(data, path.name, path)
+        # handed over: the bytes go once they are text, the text once it is a tree
+        loaded = parse_owned(box, path.name, path, keep_limit=0)
         pointers = [found.location.pointer for found in loaded.doc.payloads]
         if not pointers:
             raise UsageError(f"{req.file}: the document holds no payloads")

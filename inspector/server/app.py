@@ -103,7 +103,6 @@ def create_app(
             metrics.flush()  # under workers: a worker's last counts, before it exits
         if audit is not None:
             await asyncio.to_thread(audit.close)
-        log.flush()
 
     app.on_cleanup.append(close_pipelines)
     return app

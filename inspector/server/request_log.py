@@ -15,7 +15,6 @@ GUI use (callbacks run on the server's event loop thread, in request order)::
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,7 +84,6 @@ class RequestLog:
         self.stream = stream
         self._recent: deque[RequestRecord] = deque(maxlen=keep)
         self._subscribers: list[Subscriber] = []
-        self._unwritten: list[str] = []
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(record)`` for every later request; returns the unsubscribe function."""
@@ -104,30 +102,15 @@ class RequestLog:
     def emit(self, record: RequestRecord) -> None:
         self._recent.append(record)
         if self.stream is not None:
-            self._unwritten.append(record.to_json())
-            if len(self._unwritten) == 1:
-                self._write_soon()
+            # At once, not batched per loop turn: whoever reads the log after an answer
+            # (a person tailing it, a test) must find that answer's line there already.
+            try:
+                self.stream.write(record.to_json() + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # a closed stderr must not fail the request
         for callback in list(self._subscribers):
             try:
                 callback(record)
             except Exception:  # a subscriber's bug must not take the server down
                 continue
-
-    def _write_soon(self) -> None:
-        """Write the lines once the loop has answered what it can now: requests answered in
-        the same turn of the loop share one write (and one flush) instead of one each."""
-        try:
-            asyncio.get_running_loop().call_soon(self.flush)
-        except RuntimeError:  # no loop running (a refusal logged at shutdown): write now
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the lines not written yet."""
-        lines, self._unwritten = self._unwritten, []
-        if not lines or self.stream is None:
-            return
-        try:
-            self.stream.write("\n".join(lines) + "\n")
-            self.stream.flush()
-        except (OSError, ValueError):
-            pass  # a closed stderr must not fail the server

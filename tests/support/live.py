@@ -1,0 +1,51 @@
+"""A dev server whose history pages are small, and real runs on it written by a worker with the
+gzip codec and the filesystem store: what ``decode --workflow-id``, ``workflows`` and the
+app's Connect window are tested against.
+
+``PAGE_SIZE`` events a page (the dev server's ``frontend.historyMaxPageSize``), so the
+sample workflow's ~25 events take several pages and every fetch must follow the tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from temporalio.converter import DataConverter
+
+from tests.support.history import HistoryRun, make_real_history, sdk_converter
+from tests.support.sdk_codecs import SdkGzipCodec
+from tests.support.sdk_storage import SdkFilesystemDriver
+from tests.support.temporal_server import TemporalDevServer
+
+PAGE_SIZE = 4
+THRESHOLD = 64 * 1024
+SERVER_OPTIONS = {
+    "dynamic_config": {"frontend.historyMaxPageSize": str(PAGE_SIZE)},
+    "search_attributes": {"InspectorTag": "Keyword"},
+}
+
+
+async def make_fs_gzip_history(
+    server: TemporalDevServer, tmp_dir: Path, *, large_bytes: int = 200_000
+) -> HistoryRun:
+    """One run of the sample workflow (gzip codec, filesystem store below ``tmp_dir/store``),
+    exported by the CLI to ``tmp_dir/history.json``; ``profile`` is the inspector's."""
+    store = tmp_dir / "store"
+    store.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.asynccontextmanager
+    async def open_converter() -> AsyncIterator[DataConverter]:
+        yield sdk_converter(SdkGzipCodec(), [SdkFilesystemDriver(store)], THRESHOLD)
+
+    async with open_converter() as converter:
+        run = await make_real_history(
+            server, tmp_dir, converter, converter_factory=open_converter, large_bytes=large_bytes
+        )
+    run.profile = {
+        "namespaces": [run.namespace],
+        "codecs": ["gzip"],
+        "storage": {"driver": "filesystem", "path": str(store), "threshold": THRESHOLD},
+    }
+    return run

@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="decode every FILE (or every .json file of a folder) into DIR, one output each",
     )
     dec.add_argument("--view", choices=VIEWS, default="decoded")
+    dec.add_argument(
+        "--format",
+        choices=("input", "json"),
+        default="input",
+        help="a binary History or Cloud export: written back in binary (input) or as JSON",
+    )
     _profile_options(dec, exclusive=False)
     _server_options(dec)
     dec.add_argument("--readable", action="store_true", help="render payloads for people")

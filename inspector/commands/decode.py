@@ -58,6 +58,7 @@ class DecodeRequest:
     files: tuple[str, ...] = ()  # several documents (with ``output_dir``); else ``file``
     output_dir: str | None = None
     redact: Sequence[str] = ()
+    format: str = "input"  # "json": a binary history or export is written as JSON
     # A history fetched from a Temporal server (inspector.live) instead of a FILE.
     workflow_id: str | None = None
     run_id: str | None = None
@@ -183,8 +184,9 @@ async def _decode_into(
         target, start = stack.enter_context(tempfile.TemporaryFile()), 0
     try:
         found = await transform_file(
-            src, source, target, pipeline, req.view, req.readable, redaction, types
-        )
+            src, source, target, pipeline, req.view, req.readable, redaction, types,
+            as_json=req.format == "json",
+        )  # fmt: skip
     except BaseException:
         if in_place:
             _cut(out, start)
@@ -201,7 +203,8 @@ async def _decode_into(
         if in_place:
             _cut(out, start)
         return ExitCode.DECODE_FAILED
-    target.write(b"\n")
+    if not found.binary:
+        target.write(b"\n")
     if in_place:
         out.flush()  # a full disk is reported here, not at interpreter exit
     else:

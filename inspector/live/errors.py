@@ -8,6 +8,7 @@ not found.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from temporalio.service import RPCError, RPCStatusCode
@@ -50,12 +51,39 @@ _UNREACHABLE_WORDS = (
 )
 
 
+# A failed connect carries the first call's gRPC status in the core's words.
+_CORE_STATUS = re.compile(r'Status \{ code: (\w+), message: "((?:[^"\\]|\\.)*)"')
+
+
+# Statuses that are the server's answer; any other at connect time is the transport's.
+_ANSWERS = (
+    RPCStatusCode.PERMISSION_DENIED,
+    RPCStatusCode.UNAUTHENTICATED,
+    RPCStatusCode.NOT_FOUND,
+    RPCStatusCode.INVALID_ARGUMENT,
+    RPCStatusCode.FAILED_PRECONDITION,
+)
+
+
+def _core_status(text: str) -> tuple[RPCStatusCode, str] | None:
+    """``Status { code: PermissionDenied, message: "…" …`` → the status and its message."""
+    match = _CORE_STATUS.search(text)
+    if match is None:
+        return None
+    name = re.sub(r"(?<!^)(?=[A-Z])", "_", match.group(1)).upper()
+    status = RPCStatusCode.__members__.get(name)
+    return None if status is None else (status, match.group(2))
+
+
 def trouble(
     error: BaseException, args: ConnectArgs, workflow_id: str | None = None
 ) -> ConnectionTrouble:
     """The one line for ``error`` met while talking to ``args.address``."""
     where = args.address
     ns = args.namespace
+    core = None if isinstance(error, RPCError) else _core_status(str(error))
+    if core is not None and core[0] in _ANSWERS:
+        error = RPCError(core[1], core[0], b"")
     if isinstance(error, RPCError):
         message = one_line(error.message or str(error))
         status = error.status
@@ -110,6 +138,17 @@ def _short(message: str) -> str:
 def _transport(where: str, message: str, tls: bool) -> ConnectionTrouble:
     """A connection that did not come up: TLS on one side only, or nobody there."""
     low = message.lower()
+    if not tls and "after connection" in low:
+        # Plain gRPC to a TLS port: the TCP connection comes up, the first call is cut off.
+        message = "the connection closed at the first call"
+        low = "tls"
+    elif tls and "after connection" in low and ("close_notify" in low or "transport" in low):
+        # With mTLS demanded and no client certificate, the server hangs up after the hello.
+        return ConnectionTrouble(
+            f"{where}: TLS mismatch: the server closed the connection at the first call — it "
+            "may demand a client certificate (mTLS): add --tls-cert and --tls-key; else check "
+            "--tls-ca and --tls-server-name"
+        )
     message = _short(message)
     if any(w in low for w in _TLS_WORDS) and not any(w in low for w in ("connection refused",)):
         if tls:

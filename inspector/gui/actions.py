@@ -81,6 +81,10 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         tip="Paste or type a document in a new tab",
     ),
     ActionSpec("open", FILE, "&Open…", Key.Open, "open_dialog", tip="Open documents"),
+    ActionSpec(
+        "connect", FILE, "&Connect to a server…", "Ctrl+Shift+O", "show_connect",
+        tip="Open a workflow's history from a Temporal server or Temporal Cloud",
+    ),
     SubmenuSpec("recent", FILE, "Open &recent"),
     SubmenuSpec("sample", FILE, "Open s&ample"),
     ActionSpec(

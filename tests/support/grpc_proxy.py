@@ -2,12 +2,14 @@
 unary call's raw bytes and record its metadata, so tests see what a client really sends
 (``authorization`` for an API key) and can put TLS or mTLS in front of a plain server.
 
-Bounded: four handler threads, 30 s per forwarded call, bound to 127.0.0.1 only.
+Bounded: four handler threads, 30 s per forwarded call (``delay`` slows each one, a slow
+link), bound to 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ class GrpcProxy:
     tls: tuple[bytes, bytes] | None = None
     client_ca: bytes | None = None
     api_key: str | None = None
+    delay: float = 0.0  # seconds each call waits before it is forwarded (a slow link)
     seen: list[Seen] = field(default_factory=list)
     port: int = 0
     _server: Any = None
@@ -101,6 +104,8 @@ class GrpcProxy:
                 f"Bearer {self.api_key}"
             ):
                 context.abort(grpc.StatusCode.PERMISSION_DENIED, "Request unauthorized.")
+            if self.delay:
+                time.sleep(self.delay)  # a handler thread of the proxy, not the test's loop
             sent = [(k, v) for k, v in metadata.items() if not k.startswith(_NOT_FORWARDED)]
             try:
                 response: bytes = call(request, metadata=sent, timeout=30)

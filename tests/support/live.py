@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from temporalio.client import Client, WorkflowHandle
 from temporalio.converter import DataConverter
 
 from tests.support.history import HistoryRun, make_real_history, sdk_converter
@@ -49,3 +52,22 @@ async def make_fs_gzip_history(
         "storage": {"driver": "filesystem", "path": str(store), "threshold": THRESHOLD},
     }
     return run
+
+
+async def start_waiting_run(
+    server: TemporalDevServer, store: Path, workflow_id: str
+) -> tuple[Client, WorkflowHandle[Any, Any]]:
+    """Start the sample workflow with the gzip + filesystem converter on a task queue no
+    worker polls: the run stays open, and each signal sent to it is a new event."""
+    client = await Client.connect(
+        server.address,
+        data_converter=sdk_converter(SdkGzipCodec(), [SdkFilesystemDriver(store)], THRESHOLD),
+    )
+    handle: WorkflowHandle[Any, Any] = await client.start_workflow(
+        "InspectorSampleWorkflow",
+        {"customer": "Zoë", "order_id": "ORDER-1", "items": [], "large_bytes": 1, "seed": 1},
+        id=workflow_id,
+        task_queue=f"nobody-polls-{workflow_id}",
+        execution_timeout=timedelta(minutes=10),
+    )
+    return client, handle

@@ -1,0 +1,141 @@
+"""File → Connect against the real dev server: the form, the workflow list, a run opened as a
+tab that fills while its pages arrive (progress, cancel), and Refresh of a running workflow
+showing its new events, each decoded like the SDK decodes it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+from google.protobuf import json_format
+from temporalio.api.common.v1 import Payload
+
+from inspector.gui.document_tab import DocumentTab
+from inspector.gui.main_window import MainWindow
+from inspector.live.connection import Connection
+from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
+from tests.support.config import write_config
+from tests.support.grpc_proxy import GrpcProxy
+from tests.support.history import HistoryRun
+from tests.support.live import start_waiting_run
+from tests.support.ports import free_port
+from tests.support.temporal_server import TemporalDevServer
+
+
+def _events(tab: DocumentTab) -> list[dict[str, object]]:
+    assert tab.loaded is not None
+    events: list[dict[str, object]] = tab.loaded.doc.root["events"]
+    return events
+
+
+def _decoded(tab: DocumentTab, pointer: str) -> Payload:
+    assert tab.loaded is not None and tab.outcomes is not None
+    [index] = [i for i, f in enumerate(tab.loaded.doc.payloads) if f.location.pointer == pointer]
+    payload = tab.outcomes[index].payload
+    assert payload is not None, tab.outcomes[index].error
+    return payload
+
+
+def _window(make_window: WindowFactory, history: HistoryRun, tmp_path: Path) -> MainWindow:
+    return make_window(write_config(tmp_path, {"live": history.profile}))
+
+
+def test_connect_list_and_open_a_run(
+    make_window: WindowFactory,
+    run: Runner,
+    paged_server: TemporalDevServer,
+    fs_history: HistoryRun,
+    tmp_path: Path,
+) -> None:
+    window = _window(make_window, fs_history, tmp_path)
+    assert window.connect_action.shortcut().toString() == "Ctrl+Shift+O"
+    window.connect_action.trigger()
+    dialog = window.connect_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.address.setText(f"127.0.0.1:{free_port()}")
+    dialog.connect_button.click()
+    run(settle(window))
+    assert "unreachable" in dialog.message.text() and dialog.client is None
+
+    dialog.address.setText(paged_server.address)
+    dialog.query.setText(f'WorkflowId="{fs_history.workflow_id}"')
+    dialog.connect_button.click()
+    run(settle(window))
+    assert "Connected to" in dialog.message.text()
+    assert [r.workflow_id for r in dialog.rows] == [fs_history.workflow_id]
+    cells = [dialog.table.item(0, c).text() for c in range(dialog.table.columnCount())]
+    assert cells[:3] == [fs_history.workflow_id, "InspectorSampleWorkflow", "Completed"]
+    assert cells[5] == fs_history.run_id
+
+    dialog.query.setText('ExecutionStatus="Nonsense"')
+    dialog.search_button.click()
+    run(settle(window))
+    assert dialog.message.styleSheet() and "\n" not in dialog.message.text()
+
+    dialog.query.setText(f'WorkflowId="{fs_history.workflow_id}"')
+    dialog.search()
+    run(settle(window))
+    dialog.open_selected()
+    run(settle(window))
+    tab = window.current_tab()
+    assert tab is not None and tab.name == fs_history.workflow_id
+    assert _events(tab) == fs_history.history["events"]
+    assert window.live[tab.key].pages > 2
+    stored = fs_history.large_result_pointer()
+    assert json.loads(_decoded(tab, stored).data) == fs_history.expected.large_result
+
+
+def test_a_tab_fills_as_pages_arrive_and_cancels(
+    make_window: WindowFactory,
+    run: Runner,
+    paged_server: TemporalDevServer,
+    fs_history: HistoryRun,
+    tmp_path: Path,
+) -> None:
+    window = _window(make_window, fs_history, tmp_path)
+    total = len(fs_history.history["events"])
+    with GrpcProxy(paged_server.address, delay=0.4) as slow:
+        tab = window.open_workflow(Connection(address=slow.address), fs_history.workflow_id)
+        live = window.live[tab.key]
+        run(wait_for(lambda: tab.loaded is not None and 0 < len(_events(tab)) < total))
+        assert window.runner.is_running(live.key)
+        assert any("events, page" in p.label for p in window.runner.active())  # the progress
+        window.cancel_work()
+        run(wait_for(lambda: live.done))
+        run(settle(window))
+        assert live.message.startswith("Cancelled after") and len(_events(tab)) < total
+        live.refresh()  # Refresh fetches it all again
+        run(settle(window, timeout=60))
+    assert _events(tab) == fs_history.history["events"]
+
+
+def test_refresh_shows_a_running_workflows_new_events(
+    make_window: WindowFactory,
+    run: Runner,
+    paged_server: TemporalDevServer,
+    fs_history: HistoryRun,
+    tmp_path: Path,
+) -> None:
+    window = _window(make_window, fs_history, tmp_path)
+    store = Path(fs_history.profile["storage"]["path"])
+    workflow_id = f"inspector-running-{uuid.uuid4().hex[:8]}"
+    _client, handle = run(start_waiting_run(paged_server, store, workflow_id))
+    tab = window.open_workflow(Connection(address=paged_server.address), workflow_id)
+    run(settle(window))
+    before = len(_events(tab))
+    assert before >= 2
+    signal = {"by": "refresh@example.com", "comment": "new ✓"}
+    run(handle.signal("approve", signal))
+    window.refresh()
+    run(settle(window))
+    events = _events(tab)
+    assert len(events) == before + 1
+    assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"
+    pointer = f"/events/{before}/workflowExecutionSignaledEventAttributes/input/payloads/0"
+    raw = tab.loaded.doc.payloads if tab.loaded else []
+    assert any(f.location.pointer == pointer for f in raw)
+    assert json.loads(_decoded(tab, pointer).data) == signal
+    [sdk] = run(fs_history.sdk_decode_steps([json_format.MessageToDict(raw[-1].payload)])).decoded
+    assert _decoded(tab, pointer) == sdk
+    run(handle.terminate("test over"))

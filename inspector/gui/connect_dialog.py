@@ -78,6 +78,8 @@ class ConnectDialog(QDialog):
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("env:VAR, file:PATH or the key itself")
         self.remember_key = QCheckBox("Keep the API key in the system keyring")
+        self.address.editingFinished.connect(self.fill_saved_key)
+        self.namespace.editingFinished.connect(self.fill_saved_key)
         self.tls_ca = QLineEdit()
         self.tls_ca.setPlaceholderText("server CA (PEM path); empty: no TLS unless a key")
         self.tls_cert = QLineEdit()

@@ -8,7 +8,9 @@ import json
 import uuid
 from pathlib import Path
 
+import keyring
 from google.protobuf import json_format
+from keyring.backends import fail
 from temporalio.api.common.v1 import Payload
 
 from inspector.gui.document_tab import DocumentTab
@@ -21,6 +23,7 @@ from tests.support.history import HistoryRun
 from tests.support.live import start_waiting_run
 from tests.support.ports import free_port
 from tests.support.temporal_server import TemporalDevServer
+from tests.support.tls import make_pki
 
 
 def _events(tab: DocumentTab) -> list[dict[str, object]]:
@@ -139,3 +142,31 @@ def test_refresh_shows_a_running_workflows_new_events(
     [sdk] = run(fs_history.sdk_decode_steps([json_format.MessageToDict(raw[-1].payload)])).decoded
     assert _decoded(tab, pointer) == sdk
     run(handle.terminate("test over"))
+
+
+def test_an_api_key_is_not_saved_without_a_keyring(
+    make_window: WindowFactory,
+    run: Runner,
+    paged_server: TemporalDevServer,
+    fs_history: HistoryRun,
+    tmp_path: Path,
+) -> None:
+    pki = make_pki(tmp_path / "pki")
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # keyring's own backend when none is available
+    tls = (pki.server_cert.read_bytes(), pki.server_key.read_bytes())
+    try:
+        with GrpcProxy(paged_server.address, tls=tls, api_key="k-1") as proxy:
+            window = _window(make_window, fs_history, tmp_path)
+            dialog = window.show_connect()
+            dialog.address.setText(proxy.address)
+            dialog.api_key.setText("k-1")
+            dialog.tls_ca.setText(str(pki.ca))
+            dialog.remember_key.setChecked(True)
+            dialog.connect_button.click()
+            run(settle(window))
+            text = dialog.message.text()
+            assert "Connected to" in text and "The API key was not saved: no system" in text
+            assert proxy.authorizations()[-1] == "Bearer k-1"
+    finally:
+        keyring.set_keyring(before)

@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Signal
 from inspector.documents import document_from_json
 from inspector.live.connection import connect
 from inspector.live.fetch import history_pages
+from inspector.live.links import Link, related_runs
 
 from .loading import LoadedDocument
 from .payload_model import build_rows
@@ -109,6 +110,13 @@ class LiveHistory(QObject):
         finally:
             self.done = True
             self.changed.emit()
+
+    def links(self) -> list[Link]:
+        """The runs this one points to (parent, previous and next run, children)."""
+        loaded = self.tab.loaded
+        if loaded is None or not self.done:
+            return []
+        return related_runs(loaded.doc.root.get("events", []), self.workflow_id)
 
     async def _show(self, events: list[dict[str, Any]]) -> None:
         loaded = await asyncio.to_thread(_loaded, list(events), self.tab.name)

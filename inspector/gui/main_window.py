@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QCursor, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QTabWidget,
     QWidget,
@@ -229,6 +230,25 @@ class MainWindow(QMainWindow):
         live.changed.connect(lambda: self.statusBar().showMessage(live.message, 6000))
         live.start()
         return tab
+
+    def show_related(self) -> QMenu | None:
+        """A menu of the runs the current run points to; picking one opens it in a tab."""
+        tab = self.current_tab()
+        live = self.live.get(tab.key) if tab is not None else None
+        if live is None:
+            self.statusBar().showMessage("Related runs: open a run with File → Connect.", 5000)
+            return None
+        menu = QMenu(self)
+        for link in live.links():
+            menu.addAction(link.label).triggered.connect(
+                lambda _=False, link=link: self.open_workflow(
+                    live.connection, link.workflow_id, link.run_id
+                )
+            )
+        if menu.isEmpty():
+            menu.addAction("No parent, child or other run").setEnabled(False)
+        menu.popup(QCursor.pos())
+        return menu
 
     def _server_dock_moved(self, _area: object = None) -> None:
         """The panel stacks its columns when docked beside the documents or floating."""

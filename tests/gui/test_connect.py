@@ -17,9 +17,11 @@ from inspector.gui.document_tab import DocumentTab
 from inspector.gui.main_window import MainWindow
 from inspector.live.connection import Connection
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
+from tests.support.aio import run_sync
 from tests.support.config import write_config
 from tests.support.grpc_proxy import GrpcProxy
 from tests.support.history import HistoryRun
+from tests.support.linked_workflows import make_linked_runs
 from tests.support.live import start_waiting_run
 from tests.support.ports import free_port
 from tests.support.temporal_server import TemporalDevServer
@@ -170,3 +172,48 @@ def test_an_api_key_is_not_saved_without_a_keyring(
             assert proxy.authorizations()[-1] == "Bearer k-1"
     finally:
         keyring.set_keyring(before)
+
+
+def test_follow_a_child_and_continue_as_new_into_new_tabs(
+    make_window: WindowFactory, run: Runner, paged_server: TemporalDevServer, tmp_path: Path
+) -> None:
+    runs = run_sync(lambda: make_linked_runs(paged_server.address), timeout=120)
+    window = make_window(write_config(tmp_path, {"plain": {"namespaces": ["default"]}}))
+    connection = Connection(address=paged_server.address)
+    first = window.open_workflow(connection, runs.workflow_id, runs.first_run)
+    run(settle(window))
+    menu = window.show_related()
+    assert menu is not None
+    labels = [a.text() for a in menu.actions()]
+    assert labels == [
+        f"Child InspectorLinkedChild: {runs.child_id}",
+        "Next run (continued as new)",
+    ]
+    menu.actions()[0].trigger()
+    run(settle(window))
+    child = window.current_tab()
+    assert child is not None and child is not first and child.name == runs.child_id
+    assert window.live[child.key].run_id == runs.child_run
+    assert [a.text() for a in window.show_related().actions()] == [  # type: ignore[union-attr]
+        f"Parent: {runs.workflow_id}"
+    ]
+    window.tabs.setCurrentWidget(first)
+    window.show_related().actions()[1].trigger()  # type: ignore[union-attr]
+    run(settle(window))
+    last = window.current_tab()
+    assert last is not None and window.live[last.key].run_id == runs.last_run
+    assert [a.text() for a in window.show_related().actions()] == [  # type: ignore[union-attr]
+        "Previous run (continued as new)"
+    ]
+    # a retried run points to its retry, and back
+    window.open_workflow(connection, runs.retried_id, runs.retried_first_run)
+    run(settle(window))
+    [retry] = window.show_related().actions()  # type: ignore[union-attr]
+    assert retry.text() == "Next run (retry)"
+    retry.trigger()
+    run(settle(window))
+    again = window.current_tab()
+    assert again is not None and window.live[again.key].run_id == runs.retried_last_run
+    assert [a.text() for a in window.show_related().actions()] == [  # type: ignore[union-attr]
+        "Previous run (retried)"
+    ]

@@ -134,8 +134,9 @@ async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
     view_option(req.view)
     check_redact(req)
     if req.workflow_id is not None:
-        from inspector.live.history_input import fetched_input
+        from inspector.live.history_input import fetched_input, server_namespace
 
+        req = dataclasses.replace(req, namespace=await server_namespace(req))
         opened = fetched_input(req)
     else:
         opened = open_input(req.file)

@@ -9,6 +9,7 @@ the user did not give, so someone who already uses the CLI configures nothing ne
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,8 +54,12 @@ class Connection:
         thread). A bad setting is a ``ConnectionSettingsError`` naming the option."""
         env = os.environ if env is None else env
         # No address and no profile: the CLI's default profile, as `temporal` itself reads it.
-        name = self.env_profile or (None if self.address else "default")
-        base: ClientConnectConfig = _env_profile(name, env) if name is not None else {}
+        base: ClientConnectConfig = {}
+        if self.env_profile is not None:
+            base = _env_profile(self.env_profile, env)
+        elif not self.address:
+            with contextlib.suppress(ConnectionSettingsError):  # none there: say "no address"
+                base = _env_profile("default", env)
         address = self.address or base.get("target_host")
         if not address:
             raise ConnectionSettingsError(

@@ -13,6 +13,13 @@ from inspector.live.commandline import connection_from
 from inspector.live.fetch import fetch_history_json
 
 
+async def server_namespace(req: Any) -> str:
+    """The namespace the history is read from: ``--namespace``, else the CLI profile's, else
+    ``default``; it also picks the inspector profile (unless ``--profile`` is given)."""
+    args = await asyncio.to_thread(connection_from(req).resolve)
+    return args.namespace
+
+
 @contextlib.asynccontextmanager
 async def fetched_input(req: Any) -> AsyncIterator[tuple[BinaryIO, str]]:
     """The history of ``req.workflow_id`` (``req.run_id``) from the server ``req`` names, as a

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from typing import TextIO
 
@@ -36,5 +37,6 @@ def main(args: argparse.Namespace) -> int:
         return asyncio.run(list_main(args, sys.stdout))
     except InspectorError as e:
         return fail(PROG, str(e))
-    except BrokenPipeError:
+    except BrokenPipeError:  # `workflows … | head`: the reader left, as a shell would say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return ExitCode.BROKEN_PIPE

@@ -74,6 +74,7 @@ class ConnectDialog(QDialog):
         self.profile.setToolTip("a profile of the temporal CLI's client config (temporal.toml)")
         self.address = QLineEdit("127.0.0.1:7233")
         self.namespace = QLineEdit("default")
+        self.profile.currentTextChanged.connect(self._profile_chosen)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setPlaceholderText("env:VAR, file:PATH or the key itself")
@@ -163,6 +164,14 @@ class ConnectDialog(QDialog):
             tls_server_name=value(self.tls_server_name),
             env_profile=None if profile == NO_PROFILE else profile,
         )
+
+    def _profile_chosen(self, name: str) -> None:
+        """A CLI profile brings its own address and namespace: the fields then override it
+        only where typed in."""
+        using = name != NO_PROFILE
+        for edit, default in ((self.address, "127.0.0.1:7233"), (self.namespace, "default")):
+            edit.setText("" if using else default)
+            edit.setPlaceholderText("from the CLI profile" if using else "")
 
     def fill_saved_key(self) -> None:
         """The key kept in the keyring for this address and namespace, if any."""

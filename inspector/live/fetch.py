@@ -9,6 +9,7 @@ every reader of ours already takes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -33,6 +34,10 @@ def event_json(event: Any) -> dict[str, Any]:
     """One ``HistoryEvent`` as the CLI's proto JSON."""
     out: dict[str, Any] = json_format.MessageToDict(event)
     return out
+
+
+def _page_json(events: Any) -> list[dict[str, Any]]:
+    return [event_json(e) for e in events]
 
 
 async def history_pages(
@@ -60,7 +65,8 @@ async def history_pages(
             )
         except Exception as e:
             raise trouble(e, args, workflow_id) from None
-        yield [event_json(e) for e in response.history.events]
+        # A page can hold thousands of events: converted off the loop (the app's GUI thread).
+        yield await asyncio.to_thread(_page_json, response.history.events)
         token = response.next_page_token
         if not token:
             return
@@ -79,4 +85,8 @@ async def fetch_history_json(
             f"{args.address}: workflow '{workflow_id}' in namespace '{args.namespace}' has no "
             "events — check the run id"
         )
+    return await asyncio.to_thread(_history_text, events)
+
+
+def _history_text(events: list[dict[str, Any]]) -> bytes:
     return json.dumps({"events": events}, indent=2, ensure_ascii=False).encode("utf-8")

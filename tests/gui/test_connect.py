@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import keyring
+import pytest
 from google.protobuf import json_format
 from keyring.backends import fail
 from temporalio.api.common.v1 import Payload
@@ -217,3 +218,26 @@ def test_follow_a_child_and_continue_as_new_into_new_tabs(
     assert [a.text() for a in window.show_related().actions()] == [  # type: ignore[union-attr]
         "Previous run (retried)"
     ]
+
+
+def test_a_cli_profile_connects_with_nothing_typed(
+    make_window: WindowFactory,
+    run: Runner,
+    paged_server: TemporalDevServer,
+    fs_history: HistoryRun,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    toml = tmp_path / "temporal.toml"
+    toml.write_text(f'[profile.dev]\naddress = "{paged_server.address}"\nnamespace = "default"\n')
+    monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(toml))
+    window = _window(make_window, fs_history, tmp_path)
+    dialog = window.show_connect()
+    assert [dialog.profile.itemText(i) for i in range(dialog.profile.count())] == ["(none)", "dev"]
+    dialog.profile.setCurrentText("dev")
+    assert dialog.address.text() == "" and dialog.namespace.text() == ""
+    dialog.query.setText(f'WorkflowId="{fs_history.workflow_id}"')
+    dialog.connect_button.click()
+    run(settle(window))
+    assert dialog.message.text().startswith(f"Connected to {paged_server.address}")
+    assert [r.run_id for r in dialog.rows] == [fs_history.run_id]

@@ -2,7 +2,7 @@
 
 The form takes what ``decode --workflow-id`` takes (address, namespace, API key, TLS files,
 or a profile of the ``temporal`` CLI's own client config); the list runs the visibility
-query box's query a page at a time (More loads the next page); Open (or a double click)
+query box's query a page at a time (More loads the next page); Open (Enter, a double click)
 asks the window to open the selected run as a live tab. Trouble is one line in the form.
 """
 
@@ -119,7 +119,8 @@ class ConnectDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        # Enter or a double click on a row opens it (Qt's "activated").
+        self.table.activated.connect(lambda _index: self.open_selected())
         self.more_button = QPushButton("More")
         self.more_button.clicked.connect(self.more)
         self.count = QLabel()

@@ -120,4 +120,9 @@ class LiveHistory(QObject):
 
     async def _show(self, events: list[dict[str, Any]]) -> None:
         loaded = await asyncio.to_thread(_loaded, list(events), self.tab.name)
+        # The row the user is on stays selected as the tab fills or is refreshed.
+        before, at = self.tab.loaded, self.tab.selected_index()
+        pointer = before.doc.payloads[at].location.pointer if before and at is not None else None
         self.tab.show_loaded(loaded, build_rows(loaded.doc, None))
+        if pointer is not None:
+            self.tab.select_pointer(pointer)

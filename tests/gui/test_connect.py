@@ -12,6 +12,8 @@ import keyring
 import pytest
 from google.protobuf import json_format
 from keyring.backends import fail
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from temporalio.api.common.v1 import Payload
 
 from inspector.gui.document_tab import DocumentTab
@@ -82,7 +84,8 @@ def test_connect_list_and_open_a_run(
     dialog.query.setText(f'WorkflowId="{fs_history.workflow_id}"')
     dialog.search()
     run(settle(window))
-    dialog.open_selected()
+    dialog.table.setFocus()
+    QTest.keyClick(dialog.table, Qt.Key.Key_Return)  # Enter on the row opens it
     run(settle(window))
     tab = window.current_tab()
     assert tab is not None and tab.name == fs_history.workflow_id
@@ -131,10 +134,14 @@ def test_refresh_shows_a_running_workflows_new_events(
     run(settle(window))
     before = len(_events(tab))
     assert before >= 2
+    tab.table.setFocus()
+    QTest.keyClick(tab.table, Qt.Key.Key_Down)  # the user is on the second row
+    assert tab.selected_index() == 1
     signal = {"by": "refresh@example.com", "comment": "new ✓"}
     run(handle.signal("approve", signal))
     window.refresh()
     run(settle(window))
+    assert tab.selected_index() == 1  # and stays there
     events = _events(tab)
     assert len(events) == before + 1
     assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED"

@@ -68,6 +68,7 @@ async def start_waiting_run(
         {"customer": "Zoë", "order_id": "ORDER-1", "items": [], "large_bytes": 1, "seed": 1},
         id=workflow_id,
         task_queue=f"nobody-polls-{workflow_id}",
+        memo={"team": "payments", "ticket": "INS-7"},
         execution_timeout=timedelta(minutes=10),
     )
     return client, handle

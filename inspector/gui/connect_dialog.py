@@ -67,6 +67,7 @@ class ConnectDialog(QDialog):
         self.args: ConnectArgs | None = None
         self.connection: Connection | None = None
         self.rows: list[Execution] = []
+        self.page_size = PAGE_SIZE  # rows a page of the list (More asks for the next)
         self._next: bytes = b""
 
         self.profile = QComboBox()
@@ -225,7 +226,11 @@ class ConnectDialog(QDialog):
         token = b"" if reset else self._next
         try:
             rows, self._next = await list_page(
-                self.client, self.args, self.query.text().strip(), page_size=PAGE_SIZE, token=token
+                self.client,
+                self.args,
+                self.query.text().strip(),
+                page_size=self.page_size,
+                token=token,
             )
         except Exception as e:
             self._say(str(e), error=True)

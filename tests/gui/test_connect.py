@@ -4,6 +4,7 @@ showing its new events, each decoded like the SDK decodes it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -18,7 +19,8 @@ from temporalio.api.common.v1 import Payload
 
 from inspector.gui.document_tab import DocumentTab
 from inspector.gui.main_window import MainWindow
-from inspector.live.connection import Connection
+from inspector.live.connection import Connection, connect
+from inspector.live.listing import list_executions
 from tests.gui.conftest import Runner, WindowFactory, settle, wait_for
 from tests.support.aio import run_sync
 from tests.support.config import write_config
@@ -56,6 +58,8 @@ def test_connect_list_and_open_a_run(
     fs_history: HistoryRun,
     tmp_path: Path,
 ) -> None:
+    closed = f'WorkflowId="{fs_history.workflow_id}" AND ExecutionStatus="Completed"'
+    run(_all_visible(paged_server, closed, 1))
     window = _window(make_window, fs_history, tmp_path)
     assert window.connect_action.shortcut().toString() == "Ctrl+Shift+O"
     window.connect_action.trigger()
@@ -238,6 +242,7 @@ def test_a_cli_profile_connects_with_nothing_typed(
     toml = tmp_path / "temporal.toml"
     toml.write_text(f'[profile.dev]\naddress = "{paged_server.address}"\nnamespace = "default"\n')
     monkeypatch.setenv("TEMPORAL_CONFIG_FILE", str(toml))
+    run(_all_visible(paged_server, f'WorkflowId="{fs_history.workflow_id}"', 1))
     window = _window(make_window, fs_history, tmp_path)
     dialog = window.show_connect()
     assert [dialog.profile.itemText(i) for i in range(dialog.profile.count())] == ["(none)", "dev"]
@@ -248,3 +253,45 @@ def test_a_cli_profile_connects_with_nothing_typed(
     run(settle(window))
     assert dialog.message.text().startswith(f"Connected to {paged_server.address}")
     assert [r.run_id for r in dialog.rows] == [fs_history.run_id]
+
+
+async def _all_visible(server: TemporalDevServer, query: str, count: int) -> None:
+    """Until the server's visibility lists ``count`` runs for ``query`` (written just after
+    each start; under load a moment later)."""
+    client, args = await connect(Connection(address=server.address))
+    for _ in range(100):
+        if len([r async for r in list_executions(client, args, query)]) == count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"visibility never listed {count} runs for {query}")
+
+
+def test_the_list_pages_with_more(
+    make_window: WindowFactory,
+    run: Runner,
+    paged_server: TemporalDevServer,
+    fs_history: HistoryRun,
+    tmp_path: Path,
+) -> None:
+    store = Path(fs_history.profile["storage"]["path"])
+    ids = [f"inspector-paging-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    handles = [run(start_waiting_run(paged_server, store, i))[1] for i in ids]
+    window = _window(make_window, fs_history, tmp_path)
+    dialog = window.show_connect()
+    dialog.page_size = 2
+    dialog.address.setText(paged_server.address)
+    dialog.query.setText(" OR ".join(f'WorkflowId="{i}"' for i in ids))
+    run(_all_visible(paged_server, query := " OR ".join(f'WorkflowId="{i}"' for i in ids), 3))
+    dialog.connect_button.click()
+    run(settle(window))
+    assert dialog.query.text() == query
+    assert len(dialog.rows) == 2 and dialog.more_button.isEnabled()
+    assert dialog.count.text() == "2 execution(s), more on the server"
+    dialog.more_button.click()
+    run(settle(window))
+    assert sorted(r.workflow_id for r in dialog.rows) == sorted(ids)
+    assert {r.status for r in dialog.rows} == {"Running"}
+    assert [dialog.table.item(n, 4).text() for n in range(3)] == ["", "", ""]  # no close time
+    assert not dialog.more_button.isEnabled() and dialog.table.rowCount() == 3
+    for handle in handles:
+        run(handle.terminate("test over"))

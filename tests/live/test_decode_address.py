@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 from temporalio.api.common.v1 import Payload
 
 from inspector.live.connection import Connection, connect
@@ -151,7 +152,10 @@ async def test_workflows_lists_and_queries(
     [row] = rows
     assert row["workflowId"] == fs_history.workflow_id and row["runId"] == fs_history.run_id
     assert row["type"] == "InspectorSampleWorkflow" and row["status"] == "Completed"
-    assert row["startTime"] < row["closeTime"]
+    start, close = Timestamp(), Timestamp()
+    start.FromJsonString(row["startTime"])
+    close.FromJsonString(row["closeTime"])
+    assert start.ToNanoseconds() < close.ToNanoseconds()
     code, out, err = await run_cli("workflows", "--address", paged_server.address, "--limit", "1")
     assert code == 0 and len(out.splitlines()) == 1, err.decode()
     code, out, err = await run_cli(

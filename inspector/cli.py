@@ -11,9 +11,10 @@ from inspector import __version__
 from inspector.views import VIEWS
 
 
-def _profile_options(p: argparse.ArgumentParser) -> None:
+def _profile_options(p: argparse.ArgumentParser, *, exclusive: bool = True) -> None:
     p.add_argument("--config", metavar="PATH", help="config file (default: user config dir)")
-    group = p.add_mutually_exclusive_group()
+    # decode's are checked by decode: with --workflow-id the two combine.
+    group = p.add_mutually_exclusive_group() if exclusive else p
     group.add_argument("--profile", metavar="NAME", help="profile to use")
     group.add_argument("--namespace", metavar="NS", help="pick the profile serving NS")
 
@@ -30,6 +31,15 @@ def _redact_option(p: argparse.ArgumentParser) -> None:
         help="hide values in what is shown: key:NAME, path:/json/pointer/with/*, re:REGEX "
         "(repeatable; the config's [redaction] rules apply after these)",
     )
+
+
+def _server_options(p: argparse.ArgumentParser) -> None:
+    """decode's options for a history fetched from a Temporal server instead of a FILE."""
+    from inspector.live.commandline import add_connection_options
+
+    p.add_argument("--workflow-id", metavar="ID", help="fetch this workflow's history")
+    p.add_argument("--run-id", metavar="RID", help="that run (default: the latest)")
+    add_connection_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="decode every FILE (or every .json file of a folder) into DIR, one output each",
     )
     dec.add_argument("--view", choices=VIEWS, default="decoded")
-    _profile_options(dec)
+    dec.add_argument(
+        "--format",
+        choices=("input", "json"),
+        default="input",
+        help="a binary History or Cloud export: written back in binary (input) or as JSON",
+    )
+    _profile_options(dec, exclusive=False)
+    _server_options(dec)
     dec.add_argument("--readable", action="store_true", help="render payloads for people")
     dec.add_argument(
         "--keep-going",
@@ -63,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     dec.add_argument("--strict", action="store_true", help=STRICT_HELP)
     _redact_option(dec)
+
+    wfs = sub.add_parser("workflows", help="list a Temporal server's workflow executions")
+    from inspector.live.commandline import add_connection_options
+
+    add_connection_options(wfs)
+    wfs.add_argument("--namespace", metavar="NS", help="the server's namespace (default: default)")
+    wfs.add_argument("--query", metavar="QUERY", help='a visibility query: WorkflowType="Order"')
+    wfs.add_argument("--limit", type=int, metavar="N", help="at most N executions")
 
     srv = sub.add_parser("serve", help="run the codec server")
     srv.add_argument("--config", metavar="PATH")
@@ -133,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 _COMMANDS = {
     "gui": "inspector.commands.gui",
     "decode": "inspector.commands.decode",
+    "workflows": "inspector.commands.workflows",
     "serve": "inspector.commands.serve",
     "screenshot": "inspector.commands.screenshot",
     "diff": "inspector.commands.diff",

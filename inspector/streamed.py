@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from inspector import limits
 from inspector.documents import parse_document, render_readable, write_document
+from inspector.documents.binary_history import to_binary
 from inspector.documents.model import FoundPayload, Location
 from inspector.documents.redacted import redact_document
 from inspector.documents.streaming import Item, NotStreamable, Piece, StreamReader, render_piece
@@ -50,6 +51,7 @@ class Findings:
 
     failures: list[Failure] = field(default_factory=list)
     left: list[LeftEncoded] = field(default_factory=list)
+    binary: bool = False  # the output is a binary protobuf message, not JSON text
 
     def extend(self, other: Findings) -> None:
         self.failures += other.failures
@@ -170,10 +172,12 @@ async def transform_file(
     readable: bool,
     redaction: Redaction | None = None,
     types: MessageTypes | None = None,
+    as_json: bool = False,
 ) -> Findings:
     """``view`` over the document in ``src`` (from its start), written to ``out`` in its shape
     (``render_readable`` when ``readable``, its values under ``redaction``, protobuf messages
-    read with ``types``); returns what it found, in document order.
+    read with ``types``); returns what it found, in document order. A binary history or
+    export is written back in binary, unless ``as_json`` (or ``readable``).
 
     Both files must be seekable: a document the streamed path does not take is read again
     whole, and ``out`` rewritten from where it was (``--readable`` always takes that path).
@@ -211,5 +215,9 @@ async def transform_file(
         text = await asyncio.to_thread(render_readable, doc, replacements, types)
     else:
         text = await asyncio.to_thread(write_document, doc, replacements)
-    await asyncio.to_thread(out.write, text.encode("utf-8"))
+    if doc.binary is not None and not (readable or as_json):
+        found.binary = True
+        await asyncio.to_thread(out.write, await asyncio.to_thread(to_binary, doc, text))
+    else:
+        await asyncio.to_thread(out.write, text.encode("utf-8"))
     return found

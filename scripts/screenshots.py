@@ -9,7 +9,9 @@ under redaction rules (with its caption and the rules editor), and two compariso
 payloads side by side, and the two sample runs with their changed events; the Layers tab
 of a reference that decodes and of a payload whose key id the profile lacks, and the
 panel's Check; and a protobuf message read by field name through the profile's
-descriptors.
+descriptors. Then File → Connect against a dev server of its own: the form, the workflow
+list, and a run opened from it as a tab (runs written by a worker with gzip and the
+filesystem store).
 """
 
 from __future__ import annotations
@@ -380,6 +382,54 @@ async def protobuf() -> None:
     await close(window)
 
 
+async def connect(tmp: Path) -> None:
+    """File → Connect on a dev server: the form, the list of runs, one run opened as a tab."""
+    from inspector.gui.live_tab import LiveHistory
+    from tests.support.aio import run_sync
+    from tests.support.config import write_config
+    from tests.support.live import SERVER_OPTIONS, make_fs_gzip_history, start_waiting_run
+    from tests.support.temporal_server import TemporalDevServer
+
+    with TemporalDevServer(tmp / "temporal", **SERVER_OPTIONS) as dev:  # type: ignore[arg-type]
+        runs = [
+            await asyncio.to_thread(
+                run_sync, lambda n=n: make_fs_gzip_history(dev, tmp / f"run-{n}"), 300
+            )
+            for n in range(3)
+        ]
+        store = Path(runs[0].profile["storage"]["path"])
+        profile = {**runs[0].profile, "storage": {**runs[0].profile["storage"], "path": str(store)}}
+        for run in runs[1:]:  # one store for the profile: copy the other runs' blobs into it
+            shutil.copytree(run.profile["storage"]["path"], store, dirs_exist_ok=True)
+        _client, handle = await start_waiting_run(dev, store, "order-4711-awaiting-approval")
+        window = _window(write_config(tmp, {"live": profile}))
+        dialog = window.show_connect()
+        dialog.address.setText(dev.address)
+        await settle(window)
+        dialog.grab().save(str(OUT / "connect-form.png"), "PNG")
+        print((OUT / "connect-form.png").relative_to(ROOT))
+        dialog.query.setText('WorkflowType="InspectorSampleWorkflow"')
+        dialog.connect_now()
+        await settle(window)
+        dialog.table.selectRow(1)
+        await settle(window)
+        dialog.grab().save(str(OUT / "workflow-list.png"), "PNG")
+        print((OUT / "workflow-list.png").relative_to(ROOT))
+        dialog.open_selected()
+        dialog.hide()
+        await settle(window)
+        tab = window.current_tab()
+        assert tab is not None
+        live: LiveHistory = window.live[tab.key]
+        window.statusBar().showMessage(live.message)
+        opened = next(r for r in runs if r.workflow_id == tab.name)
+        tab.select_pointer(opened.large_result_pointer())
+        await settle(window)
+        grab(window, "live-tab.png")
+        await handle.terminate("screenshots done")
+        await close(window)
+
+
 async def close(window: MainWindow) -> None:
     await window.shutdown()
     window.close()
@@ -406,6 +456,7 @@ async def main() -> None:
             await layers_error(Path(tmp))
             await doctor(None)
             await protobuf()
+            await connect(Path(tmp))
     finally:
         shutil.rmtree(_XDG, ignore_errors=True)
 

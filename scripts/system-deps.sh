@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need (Qt's runtime libraries and fonts, Chromium for
-# the Web UI tests, Google's snappy as the snappy codec's yardstick) when they are missing
+# the Web UI tests, Google's snappy as the snappy codec's yardstick, a Secret Service —
+# gnome-keyring on a private D-Bus, read back by secret-tool — for the keyring's) when missing
 # and we can: as root with apt. Otherwise say which command would, and let the tests that
 # need them skip (or fail under CI=true).
 # `system-deps.sh app` (make run) asks only for what the app needs: Qt's libraries and fonts.
@@ -8,7 +9,7 @@ set -u
 packages=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
           libxcb-cursor0 libwayland-client0 libwayland-cursor0 libwayland-egl1
           fonts-dejavu-core fonts-droid-fallback)
-[ "${1:-}" = app ] || packages+=(chromium libsnappy1v5)
+[ "${1:-}" = app ] || packages+=(chromium libsnappy1v5 dbus-daemon gnome-keyring libsecret-tools)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

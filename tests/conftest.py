@@ -23,6 +23,9 @@ can reuse it.
   ``serve`` arguments, so a contract test runs against one process and two gunicorn workers.
 - ``retry_runs`` (session) → ``RetryRuns``: two real runs of ``InspectorRetryWorkflow``
   (gzip codec), the first one's activity failing once and retried, exported by the CLI.
+- ``paged_server`` (session) → ``TemporalDevServer`` with a few events a history page, and
+  ``fs_history`` (session) → ``HistoryRun``: one run on it with gzip and the filesystem store
+  (``tests/support/live.py``), for reading workflows from a server.
 - ``real_history`` (session) → ``HistoryRun``: one real run of ``InspectorSampleWorkflow``
   with the gzip codec and the SDK's S3 driver (threshold 64 KiB) on ``moto_s3``, exported
   by the CLI to ``history.json``. Do not ``moto_s3.reset()`` while other tests still need
@@ -46,6 +49,7 @@ from tests.support.encoded_history_run import make_encoded_history
 from tests.support.gcs import GcsBucket, GcsEmulator
 from tests.support.history import HistoryRun, make_s3_gzip_history
 from tests.support.http import ClientFactory
+from tests.support.live import SERVER_OPTIONS, make_fs_gzip_history
 from tests.support.retry_history import RetryRuns, make_retry_histories
 from tests.support.s3 import MotoS3, S3Bucket, fresh_bucket
 from tests.support.temporal_server import TemporalDevServer, temporal_cli_path
@@ -151,6 +155,24 @@ def real_history(
         lambda: make_s3_gzip_history(temporal_server, bucket.endpoint_url, bucket.name, out),
         timeout=300,
     )
+
+
+@pytest.fixture(scope="session")
+def paged_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TemporalDevServer]:
+    server = TemporalDevServer(tmp_path_factory.mktemp("temporal-paged"), **SERVER_OPTIONS)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def fs_history(
+    paged_server: TemporalDevServer, tmp_path_factory: pytest.TempPathFactory
+) -> HistoryRun:
+    out = tmp_path_factory.mktemp("fs-history")
+    return run_sync(lambda: make_fs_gzip_history(paged_server, out), timeout=300)
 
 
 @pytest.fixture(params=[1, 2], ids=["one-process", "two-workers"])

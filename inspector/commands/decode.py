@@ -58,6 +58,17 @@ class DecodeRequest:
     files: tuple[str, ...] = ()  # several documents (with ``output_dir``); else ``file``
     output_dir: str | None = None
     redact: Sequence[str] = ()
+    format: str = "input"  # "json": a binary history or export is written as JSON
+    # A history fetched from a Temporal server (inspector.live) instead of a FILE.
+    workflow_id: str | None = None
+    run_id: str | None = None
+    address: str | None = None
+    env_profile: str | None = None
+    api_key: str | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca: str | None = None
+    tls_server_name: str | None = None
 
 
 @contextlib.asynccontextmanager
@@ -122,7 +133,14 @@ async def decode_main(req: DecodeRequest, out: BinaryIO, err: TextIO) -> int:
     """
     view_option(req.view)
     check_redact(req)
-    async with open_input(req.file) as (src, source):
+    if req.workflow_id is not None:
+        from inspector.live.history_input import fetched_input, server_namespace
+
+        req = dataclasses.replace(req, namespace=await server_namespace(req))
+        opened = fetched_input(req)
+    else:
+        opened = open_input(req.file)
+    async with opened as (src, source):
         with contextlib.ExitStack() as stack:
             return await _decode_into(req, src, source, out, stack, err)
 
@@ -133,6 +151,8 @@ async def prepare(
     """The config, the profile, its pipeline, and for ``--readable`` the redaction rules
     (the command line's, then the config's) and the protobuf descriptors (a broken one is a
     config error before any decoding): what one document and a batch both start from."""
+    if req.profile is not None and req.namespace is not None and req.workflow_id is None:
+        raise UsageError("--profile and --namespace: give one (both only with --workflow-id)")
     config = load_config(req.config)
     profile = config.select(profile=req.profile, namespace=req.namespace)
     redaction = Redaction.of(req.redact, config.redaction_rules) if req.readable else None
@@ -165,8 +185,9 @@ async def _decode_into(
         target, start = stack.enter_context(tempfile.TemporaryFile()), 0
     try:
         found = await transform_file(
-            src, source, target, pipeline, req.view, req.readable, redaction, types
-        )
+            src, source, target, pipeline, req.view, req.readable, redaction, types,
+            as_json=req.format == "json",
+        )  # fmt: skip
     except BaseException:
         if in_place:
             _cut(out, start)
@@ -183,7 +204,8 @@ async def _decode_into(
         if in_place:
             _cut(out, start)
         return ExitCode.DECODE_FAILED
-    target.write(b"\n")
+    if not found.binary:
+        target.write(b"\n")
     if in_place:
         out.flush()  # a full disk is reported here, not at interpreter exit
     else:
@@ -248,6 +270,10 @@ def main(args: argparse.Namespace) -> int:
         return run_batch(req)
     if len(req.files) > 1:
         return fail(PROG, "several FILEs are decoded into a folder: add --output-dir DIR")
+    if req.workflow_id is not None and req.files:
+        return fail(PROG, "--workflow-id fetches the history: give no FILE with it")
+    if req.workflow_id is None and (req.address or req.run_id or req.env_profile):
+        return fail(PROG, "--address, --run-id and --env-profile need --workflow-id ID")
     return run_decode(dataclasses.replace(req, file=req.files[0]) if req.files else req)
 
 

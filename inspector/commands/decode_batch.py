@@ -97,9 +97,11 @@ async def _decode_one(
         temp = await asyncio.to_thread(stack.enter_context, replacing(target))
         with open(temp, "wb") as out:  # noqa: ASYNC230 (an empty file just made)
             found = await transform_file(
-                src, str(source), out, pipeline, req.view, req.readable, redaction, types
-            )
-            out.write(b"\n")
+                src, str(source), out, pipeline, req.view, req.readable, redaction, types,
+                as_json=req.format == "json",
+            )  # fmt: skip
+            if not found.binary:
+                out.write(b"\n")
         keep = not found.failed(strict=req.strict) or req.keep_going
         return _Result(found=found)
     except InspectorError as e:

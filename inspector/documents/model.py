@@ -23,6 +23,7 @@ class DocumentKind(enum.Enum):
     LIST = "list"
     HISTORY = "history"
     DESCRIBED = "described"  # a schedule's, standalone activity's or workflow's description
+    EXPORT = "export"  # Temporal Cloud's history export: several histories (``items``)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class Document:
     root: Any
     payloads: list[FoundPayload]
     source: str
+    # Read from binary protobuf: "history" (a History) or "export" (WorkflowExecutions);
+    # written back in that form unless JSON is asked for (``binary_history.to_binary``).
+    binary: str | None = None
 
 
 class DocumentError(InspectorError, ValueError):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from inspector.documents.binary_history import export_document, looks_like_json, read_binary
 from inspector.documents.described import described_payloads
 from inspector.documents.history import history_payloads, looks_like_event
 from inspector.documents.json_text import decode_text, loads
@@ -58,7 +59,22 @@ def element_payload(item: Any, base: str, label: str, index: int, source: str) -
 
 
 def parse_document(data: bytes | str, source: str = "<input>") -> Document:
-    """Parse a document once and find its payloads; any bad input is a ``DocumentError``."""
+    """Parse a document once and find its payloads; any bad input is a ``DocumentError``.
+
+    Bytes may also be a binary protobuf ``History`` or Cloud export (``binary_history``),
+    told apart by content: what starts like JSON is read as JSON first.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if not looks_like_json(raw) and (doc := read_binary(raw, source)) is not None:
+            return doc
+        try:
+            return document_from_json(loads(decode_text(raw, source), source), source)
+        except DocumentError:
+            doc = read_binary(raw, source)
+            if doc is None:
+                raise
+            return doc
     return document_from_json(loads(decode_text(data, source), source), source)
 
 
@@ -107,6 +123,13 @@ def document_from_json(root: Any, source: str = "<input>") -> Document:
         payload = payload_from_json(root, "", source)
         location = Location(pointer="", label="payload")
         return Document(DocumentKind.PAYLOAD, root, [FoundPayload(location, payload)], source)
+    items = root.get("items")
+    if (
+        isinstance(items, list)
+        and items
+        and all(isinstance(i, dict) and isinstance(i.get("history"), dict) for i in items)
+    ):  # a Cloud export's JSON form (``decode --format json`` of one)
+        return export_document(root, source)
     described = described_payloads(root, source)
     if described is not None:
         return Document(DocumentKind.DESCRIBED, root, described, source)

@@ -81,6 +81,14 @@ ACTIONS: tuple[ActionSpec | SubmenuSpec, ...] = (
         tip="Paste or type a document in a new tab",
     ),
     ActionSpec("open", FILE, "&Open…", Key.Open, "open_dialog", tip="Open documents"),
+    ActionSpec(
+        "connect", FILE, "&Connect to a server…", "Ctrl+Shift+O", "show_connect",
+        tip="Open a workflow's history from a Temporal server or Temporal Cloud",
+    ),
+    ActionSpec(
+        "related", FILE, "Open a re&lated run…", "Ctrl+Shift+L", "show_related",
+        tip="The parent, previous or next run, or a child of the run in this tab", needs=TAB,
+    ),
     SubmenuSpec("recent", FILE, "Open &recent"),
     SubmenuSpec("sample", FILE, "Open s&ample"),
     ActionSpec(

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtGui import QCloseEvent, QCursor, QDragEnterEvent, QDropEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QTabWidget,
     QWidget,
@@ -29,8 +31,11 @@ from . import actions, comparing, saving
 from .about_dialog import AboutDialog
 from .audit import AuditCaption
 from .config_dialog import ConfigDialog
+from .connect_dialog import ConnectDialog
 from .diff_window import DiffWindow
 from .document_tab import DocumentTab
+from .exports import split_exports
+from .live_tab import LiveHistory
 from .loading import LoadedDocument
 from .payload_model import build_rows
 from .profile_choice import ProfileChoice
@@ -43,6 +48,9 @@ from .settings import AppSettings
 from .start_page import StartPage
 from .status_bar import WindowStatusBar
 from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from inspector.live.connection import Connection
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +80,8 @@ class MainWindow(QMainWindow):
         self._spreading = False  # a search text being copied to the other tabs
         self._closing = False
         self.diff_windows: list[DiffWindow] = []  # open comparisons, kept alive here
+        self.connect_dialog: ConnectDialog | None = None
+        self.live: dict[str, LiveHistory] = {}  # tab key → its run on a server
         self.setWindowTitle("Payload Inspector")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -156,6 +166,7 @@ class MainWindow(QMainWindow):
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))
         tab.status_changed.connect(self._update_actions)
         tab.opened_file.connect(self._remember_file)
+        tab.status_changed.connect(lambda t=tab: split_exports(self, t))
         page = tab.inspector_page
         page.filter_edit.textChanged.connect(lambda text, t=tab: self._search_everywhere(t, text))
         page.all_tabs.toggled.connect(lambda on, t=tab: self._search_all_tabs(t, on))
@@ -207,6 +218,52 @@ class MainWindow(QMainWindow):
         tab.path = loaded.path
         tab.show_loaded(loaded, build_rows(loaded.doc, None))
         return tab
+
+    def show_connect(self) -> ConnectDialog:
+        """File → Connect: the server form and workflow list (one, kept while the window is)."""
+        if self.connect_dialog is None:
+            self.connect_dialog = ConnectDialog(self.runner, self)
+            self.connect_dialog.open_requested.connect(self.open_workflow)
+        self.connect_dialog.show()
+        self.connect_dialog.raise_()
+        return self.connect_dialog
+
+    def open_workflow(
+        self, connection: Connection, workflow_id: str, run_id: str = "", page_size: int = 0
+    ) -> DocumentTab:
+        """A run from a server in a new tab, filled as its pages arrive (``live_tab``); its
+        profile is the one serving the server's namespace, when a profile lists it."""
+        tab = self._new_tab(workflow_id)
+        namespace = connection.namespace
+        if namespace and self.session.config.lists_namespace(namespace):
+            tab.choice.select(namespace, why=f"the server's namespace ‘{namespace}’")
+        live = LiveHistory(
+            self.runner, tab, connection, workflow_id, run_id or None,
+            page_size=page_size, parent=self,
+        )  # fmt: skip
+        self.live[tab.key] = live
+        live.changed.connect(lambda: self.statusBar().showMessage(live.message, 6000))
+        live.start()
+        return tab
+
+    def show_related(self) -> QMenu | None:
+        """A menu of the runs the current run points to; picking one opens it in a tab."""
+        tab = self.current_tab()
+        live = self.live.get(tab.key) if tab is not None else None
+        if live is None:
+            self.statusBar().showMessage("Related runs: open a run with File → Connect.", 5000)
+            return None
+        menu = QMenu(self)
+        for link in live.links():
+            menu.addAction(link.label).triggered.connect(
+                lambda _=False, link=link: self.open_workflow(
+                    live.connection, link.workflow_id, link.run_id
+                )
+            )
+        if menu.isEmpty():
+            menu.addAction("No parent, child or other run").setEnabled(False)
+        menu.popup(QCursor.pos())
+        return menu
 
     def _server_dock_moved(self, _area: object = None) -> None:
         """The panel stacks its columns when docked beside the documents or floating."""
@@ -273,6 +330,8 @@ class MainWindow(QMainWindow):
         if not isinstance(tab, DocumentTab):
             return
         tab.dispose()
+        if (live := self.live.pop(tab.key, None)) is not None:
+            self.runner.cancel(live.key)
         self.tabs.removeTab(index)
         tab.deleteLater()
         if self.tabs.count() == 0:
@@ -438,7 +497,9 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         self.session.clear_cache()
         tab = self.current_tab()
-        if tab is not None:
+        if tab is not None and tab.key in self.live:  # a run on a server: fetch it again
+            self.live[tab.key].refresh()
+        elif tab is not None:
             tab.downloads.clear()
             tab.run_view()
 

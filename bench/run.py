@@ -2,10 +2,11 @@
 
 Parts 1 and 2 (servers and the floor) are in ``bench.server_bench``; part 3 (the GUI on a
 big history) in ``bench.gui_bench``; part 4 (``decode`` on it, and on a batch) in
-``bench.decode_bench``. Everything runs in a scratch directory that is removed
+``bench.decode_bench``; part 6 (the GUI's search) in ``bench.search_bench``, in a process of
+its own. Everything runs in a scratch directory that is removed
 afterwards; servers listen on 127.0.0.1 only and are stopped whatever happens.
 
-Usage: ``python -m bench.run [--quick] [--only servers|gui|decode] [--no-write]``
+Usage: ``python -m bench.run [--quick] [--only servers|gui|decode|search] [--no-write]``
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import decode_bench, gui_bench, report, server_bench
+from bench import decode_bench, gui_bench, report, search_bench, server_bench
 
 README = Path(__file__).with_name("README.md")
 
@@ -28,7 +29,9 @@ README = Path(__file__).with_name("README.md")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer rounds and requests")
-    parser.add_argument("--only", choices=("servers", "gui", "decode"), help="run one part")
+    parser.add_argument(
+        "--only", choices=("servers", "gui", "decode", "search"), help="run one part"
+    )
     parser.add_argument(
         "--no-write", action="store_true", help="print the table, leave README.md alone"
     )
@@ -50,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
             decode = root / "decode"
             decode.mkdir()
             results["decode"] = decode_bench.run(decode, quick=args.quick)
+        if args.only in (None, "search"):
+            results["search"] = search_bench.run_in_child(quick=args.quick)
     results["machine"]["seconds"] = round(time.monotonic() - started)
     print(json.dumps(results, indent=1), file=sys.stderr)
     table = report.render(results)

@@ -69,7 +69,7 @@ def run_big(scratch: Path, quick: bool = False) -> dict[str, Any]:
         raise RuntimeError("decode and the naive script disagree on the history")
     print("decode: headless screenshot of it …", flush=True)
     png = scratch / "shot.png"
-    shot_argv = [*ours_argv[:3], "screenshot", str(path), "--config", str(config), "-o", str(png)]
+    shot_argv = [*ours_argv[:2], "screenshot", str(path), "--config", str(config), "-o", str(png)]
     screenshot = _timed(shot_argv, None)
     if not png.is_file() or png.stat().st_size == 0:
         raise RuntimeError("screenshot wrote no picture")

@@ -188,13 +188,14 @@ def _gui_details(g: dict[str, Any]) -> list[str]:
 
 
 def _search_targets(s: dict[str, Any]) -> list[str]:
+    worst = max(s["big_first_search_s"], s["big_search_s"])
     return [
         f"| search box, GUI-thread time per keystroke ({s['keystroke_payloads']:,} payloads) "
         f"| ≤ 16 ms | **{s['keystroke_ms_median']:.2f} ms** median, {s['keystroke_ms_max']:.2f} "
         f"ms at most | {_verdict(s['keystroke_ms_max'] <= 16)} |",
-        f"| a value search over the {s['big_file_mib']:.0f} MiB history | ≤ 1 s "
-        f"| **{s['big_search_s']:.2f} s** (the first, which decodes every value again for its "
-        f"index: {s['big_first_search_s']:.2f} s) | {_verdict(s['big_search_s'] <= 1)} |",
+        f"| a value search over the {s['big_file_mib']:.0f} MiB history, once it is open "
+        f"| ≤ 1 s | **{s['big_first_search_s']:.2f} s** the first, {s['big_search_s']:.2f} s "
+        f"again | {_verdict(worst <= 1)} |",
     ]
 
 
@@ -204,9 +205,13 @@ def _search_details(s: dict[str, Any]) -> list[str]:
         f"Search: {s['keystroke_payloads']:,} json/plain payloads, one of them holding the "
         f"query; results {s['search_small_s_median']:.2f} s after the last keystroke (median, "
         f"with the search box's {s['pause_ms']} ms pause), {found} "
-        f"{'match' if found == 1 else 'matches'}; on the "
-        f"{s['big_payloads']:,}-payload history (gzip profile) the first search "
-        f"{s['big_first_search_s']:.2f} s, again {s['big_search_s']:.2f} s.",
+        f"{'match' if found == 1 else 'matches'}. The {s['big_payloads']:,}-payload history "
+        f"(gzip profile): every payload decoded {s['big_decoded_s']:.2f} s after the open, "
+        f"the values' index ({s['big_index_mib']:.0f} MiB, built ahead of any search, the "
+        f"payloads the results did not keep decoded again) ready at "
+        f"{s['big_index_ready_s']:.2f} s; a search typed before then waits for it. The "
+        f"first search {s['big_first_search_s']:.2f} s, again {s['big_search_s']:.2f} s "
+        "(each with the pause).",
     ]
 
 

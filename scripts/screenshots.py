@@ -4,7 +4,8 @@ Offscreen, on throwaway settings, with the shipped samples: the start page, a de
 history (saved as an audit screenshot, caption included), the References view with a
 reference card, an error on one payload (a store that lost the blob), the codec server
 panel running with a few requests in its log, the Events page with a failure's cause
-chain, search hits inside values, a history left encoded under the wrong profile, a view
+chain, search hits inside values, an encrypted history whose tab took the profile that reads
+it and the same left encoded under a profile chosen without its key, a view
 under redaction rules (with its caption and the rules editor), and two comparisons: two
 payloads side by side, and the two sample runs with their changed events; the Layers tab
 of a reference that decodes and of a payload whose key id the profile lacks, and the
@@ -199,7 +200,8 @@ async def search() -> None:
 
 
 async def left_encoded(tmp: Path) -> None:
-    """The sample encrypted with aes-gcm, opened with a profile that has no key for it."""
+    """The sample encrypted with aes-gcm: opened as is, the tab takes the profile that reads
+    it; with a profile that has no key for it chosen, left encoded."""
     from inspector.documents import parse_document, write_document
 
     doc = parse_document(HISTORY.read_bytes(), source=HISTORY.name)
@@ -217,10 +219,13 @@ async def left_encoded(tmp: Path) -> None:
     )
     os.environ["SHOT_KEY"] = base64.b64encode(key).decode()
     window = _window(config)
-    window.select_profile("go")
     window.open_path(document)
     await settle(window)
-    await settle(window)  # the other profiles are tried after the view
+    await settle(window)  # the other profiles are tried after the view; one reads it
+    grab(window, "profile-chosen.png")
+    window.select_profile("go")  # chosen for the tab: it stands, the other is offered
+    await settle(window)
+    await settle(window)
     window.save_screenshot(OUT / "left-encoded.png")
     print((OUT / "left-encoded.png").relative_to(ROOT))
     await close(window)

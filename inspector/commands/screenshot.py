@@ -108,7 +108,8 @@ def _render(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     collector = MainThreadCollector()
-    window = MainWindow(config_path=req.config, settings=AppSettings.ephemeral())
+    # One picture of what the chosen profile does: no other profile is taken, no index built.
+    window = MainWindow(config_path=req.config, settings=AppSettings.ephemeral(), interactive=False)
     window.resize(*WINDOW_SIZE)
 
     async def main() -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Protocol
 
 from inspector.config import ConfigError
@@ -228,6 +228,37 @@ class DocumentRun:
         if isinstance(outcomes, ViewResults) and not outcomes.complete:
             outcomes = await run_document_view(doc, pipeline_for(view, source), view)
         return outcomes
+
+    async def outcomes_by_chunk(
+        self, doc: Document, view: str, source: PipelineSource
+    ) -> AsyncIterator[tuple[int, int, Mapping[int, Outcome]]]:
+        """The current results a chunk at a time, ``(start, end, outcomes)``, with those they
+        did not keep decoded again: a reader of every value never holds them all at once."""
+        outcomes = self.outcomes if self.outcomes is not None else {}
+        if not isinstance(outcomes, ViewResults) or outcomes.complete:
+            yield 0, len(doc.payloads), outcomes
+            return
+        pipeline = pipeline_for(view, source)
+        for start, end in chunks(doc):
+            part = {i: outcomes[i] for i in range(start, end) if i in outcomes}
+            again = [i for i in range(start, end) if outcomes.dropped(i) is not None]
+            if again:
+                sub = dataclasses.replace(doc, payloads=[doc.payloads[i] for i in again])
+                result = await transform_document(sub, pipeline, view)
+                part.update((again[j], outcome) for j, outcome in result.items())
+            yield start, end, part
+
+    def decoded_bytes(self) -> int:
+        """About how much the current results' decoded payloads take in all."""
+        outcomes = self.outcomes or {}
+        if isinstance(outcomes, ViewResults):
+            return outcomes.decoded_bytes
+        return sum(o.payload.ByteSize() for o in outcomes.values() if o.payload is not None)
+
+    def dropped_some(self) -> bool:
+        """Whether the current results left out some decoded payloads (a big document)."""
+        outcomes = self.outcomes
+        return isinstance(outcomes, ViewResults) and not outcomes.complete
 
     def _dropped(self, index: int) -> bool:
         outcomes = self.outcomes

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from inspector.outcomes import ErrorKind, Outcome, PayloadError, Stage
 from inspector.profile_guess import namespace_in_references, profile_that_decodes
 from inspector.protobufs import MessageTypes
 from inspector.references import is_reference
-from inspector.search import QueryError, Searchable, matching, parse_query
+from inspector.search import PLAIN_BYTES, QueryError, Searchable, matching, parse_query
 from inspector.views import View
 
 from . import collector
@@ -38,6 +38,7 @@ from .document_run import (
     BIG_PAYLOAD_COUNT,
     DocumentRun,
     decode_one,
+    payload_size,
     pipeline_for,
     run_document_view,
 )
@@ -50,7 +51,7 @@ from .payload_model import Badge, PayloadRow, build_rows
 from .payload_view import human_size, value_text
 from .profile_choice import ProfileChoice
 from .results import ViewResults
-from .search_index import build_index
+from .search_index import Part, build_index, index_values
 from .session import PipelineSession
 from .source_editor import SourceEditor
 from .tasks import Progress, TaskRunner
@@ -116,7 +117,14 @@ class DocumentTab(QWidget):
         self.detail.copy_path_button.clicked.connect(self.copy_path)
         self.history: History | None = None
         self.match_count: int | None = None  # the current search's, for the tab's title
-        self._index: tuple[object, list[Searchable]] | None = None  # (results, items)
+        # The index over every shown value: (the results it reads, its task), made once per
+        # result; for a big document as soon as the result is in, so that the first search
+        # does not wait seconds for it (``index_ahead``; a headless screenshot needs none).
+        self._index: tuple[object, asyncio.Task[list[Searchable]]] | None = None
+        # False for a window made for one headless picture (``screenshot``): it shows what
+        # its profile does (no other is taken for it) and builds no index ahead.
+        self.interactive = True
+        self._chosen_over: tuple[str, int] | None = None  # the profile left, and what for
         page.search_requested.connect(self.search)
         self.notice.linkActivated.connect(self._notice_link)
         self.events = page.events
@@ -318,11 +326,16 @@ class DocumentTab(QWidget):
                 f"Protobuf messages of this profile are shown raw: {self.types_error}",
                 error=True,
             )
+        elif self._chosen_over is not None:
+            self._say_chosen()
         else:
             self.notice.hide()
+        self._chosen_over = None
         if failed or left:
             self._guess_profile(failed)
-        self._index = None  # new results: a search looks at them
+        self._forget_index()  # new results: a search looks at them
+        if self.interactive and self.loaded is not None and self.run.dropped_some():
+            self._values_index(self.loaded)
         if self.filter_edit.text().strip():
             self.search(self.filter_edit.text())
         self.inspector_page.update_count()
@@ -330,18 +343,25 @@ class DocumentTab(QWidget):
         self.status_changed.emit()
 
     def _guess_profile(self, failed: Sequence[int]) -> None:
-        """Try the config's other profiles on what this one could not read; offer the first
-        that reads it (as a link in the notice)."""
+        """Try the config's other profiles on what this one could not read. A tab whose
+        profile was only inherited takes the first that reads it (and says so, with the way
+        back); a profile the user chose, or remembered, stands: the notice offers the other."""
         loaded, profile = self.loaded, self.choice.profile
         if loaded is None or profile is None:
             return
         indexes = [r.index for r in self.left_encoded_rows()] + list(failed)
         payloads = [loaded.doc.payloads[i].payload for i in indexes]
-        view, notice = self.view, self.notice.text()
+        view, notice, generation = self.view, self.notice.text(), self.choice.generation
+        take = self.interactive and self.choice.why is None
 
         async def work(progress: Progress) -> None:
             found = await profile_that_decodes(self.session.config, profile.name, payloads, view)
-            if found is not None and self.loaded is loaded and self.notice.text() == notice:
+            if found is None or self.loaded is not loaded:
+                return
+            if take and self.choice.generation == generation:
+                self._chosen_over = (profile.name, len(indexes))
+                self.choice.select(found, why=f"it decodes this document, ‘{profile.name}’ did not")
+            elif self.notice.text() == notice:
                 self.inspector_page.show_notice(
                     f"{html.escape(notice)} Profile ‘{html.escape(found)}’ decodes them: "
                     f"<a href='profile:{html.escape(found)}'>use it</a>.",
@@ -350,9 +370,24 @@ class DocumentTab(QWidget):
 
         self.runner.start(f"{self.key}:guess", "Trying the other profiles", work)
 
+    def _say_chosen(self) -> None:
+        """The notice after the tab took a profile by what it decodes, once."""
+        if self._chosen_over is None or self.choice.profile is None:
+            return
+        before, count = self._chosen_over
+        self._chosen_over = None
+        word = "payload" if count == 1 else "payloads"
+        self.inspector_page.show_notice(
+            f"Profile ‘{html.escape(self.choice.profile.name)}’ was chosen for this tab: it "
+            f"decodes this document, where ‘{html.escape(before)}’ left {count} {word} "
+            f"encoded. <a href='profile:{html.escape(before)}'>Use ‘{html.escape(before)}’"
+            "</a>.",
+            error=False,
+        )
+
     def _notice_link(self, href: str) -> None:
         if href.startswith("profile:"):
-            self.choice.select(href.removeprefix("profile:"))
+            self.choice.select(href.removeprefix("profile:"), why="chosen in the notice")
 
     async def complete_outcomes(self) -> Mapping[int, Outcome]:
         """Every outcome of the current view (run again if the results did not keep all)."""
@@ -599,7 +634,11 @@ class DocumentTab(QWidget):
             return
 
         async def work(progress: Progress) -> None:
-            items = await self._search_items(loaded, complete=query.needs_values)
+            if query.needs_values:
+                items = await asyncio.shield(self._values_index(loaded))
+            else:  # the rows' texts and the values the results kept
+                rows, shown, rules = self.model.rows(), self.outcomes, self.session.redaction
+                items = await asyncio.to_thread(build_index, loaded.doc, rows, shown, rules)
             found = await asyncio.to_thread(matching, query, items)
             if self.loaded is loaded and self.filter_edit.text() == text:
                 page.show_matches(found)
@@ -609,24 +648,37 @@ class DocumentTab(QWidget):
 
     def _redaction_changed(self) -> None:
         """Other rules: the search looks at the values as they are now shown."""
-        self._index = None
+        self._forget_index()
         if self.filter_edit.text().strip():
             self.search(self.filter_edit.text())
 
-    async def _search_items(self, loaded: LoadedDocument, *, complete: bool) -> list[Searchable]:
-        """What each payload offers to a search, for the shown results (made once per result)."""
-        shown = self.outcomes  # the view's results: the index is made once for them
+    def _forget_index(self) -> None:
+        self._index = None
+        self.runner.cancel(f"{self.key}:index")
+
+    def _values_index(self, loaded: LoadedDocument) -> asyncio.Task[list[Searchable]]:
+        """The index over every shown value, for the current results: built once, a chunk
+        at a time (those the results did not keep are decoded again, see document_run)."""
+        shown = self.outcomes
         if self._index is not None and self._index[0] is shown:
-            return self._index[1]
-        # Values need every decoded payload, also those the results did not keep (decoded
-        # again here, once); the index keeps only their compressed text.
-        outcomes = await self.complete_outcomes() if complete else shown
-        rows = self.model.rows()
-        redaction = self.session.redaction
-        items = await asyncio.to_thread(build_index, loaded.doc, rows, outcomes, redaction)
-        if complete:
-            self._index = (shown, items)
-        return items
+            task = self._index[1]
+            if not task.done() or (not task.cancelled() and task.exception() is None):
+                return task
+        doc, rows, rules = loaded.doc, self.model.rows(), self.session.redaction
+        run, view, choice = self.run, self.view, self.choice
+        packed = max(run.decoded_bytes(), sum(map(payload_size, doc.payloads))) > PLAIN_BYTES
+
+        async def work(progress: Progress) -> list[Searchable]:
+            async def parts() -> AsyncIterator[Part]:
+                async for part in run.outcomes_by_chunk(doc, view, choice):
+                    progress.update(part[1], len(doc.payloads))
+                    yield part
+
+            return await index_values(doc, rows, parts(), rules, packed=packed)
+
+        task = self.runner.start(f"{self.key}:index", "Indexing values for search", work)
+        self._index = (shown, task)
+        return task
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.selected_index()

@@ -64,9 +64,12 @@ class MainWindow(QMainWindow):
         config_path: str | Path | None = None,
         settings: AppSettings | None = None,
         runner: TaskRunner | None = None,
+        interactive: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        # False: a window for one headless picture (see DocumentTab.interactive).
+        self.interactive = interactive
         self.settings = settings or AppSettings()
         self.runner = runner or TaskRunner(parent=self)
         self.session = PipelineSession(config_path, parent=self)
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         tab = DocumentTab(
             self.runner, self.session, choice, f"tab{next(self._tab_ids)}", name, view=self.view
         )
+        tab.interactive = self.interactive
         choice.setParent(tab)
         choice.changed.connect(lambda t=tab: self._choice_changed(t))
         tab.title_changed.connect(lambda title, t=tab: self._retitle(t, title))

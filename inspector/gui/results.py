@@ -51,6 +51,11 @@ class ViewResults(Mapping[int, Outcome]):
         else:
             self._dropped[index] = Facts(encoding_of(payload), size)
 
+    @property
+    def decoded_bytes(self) -> int:
+        """The decoded payloads' size in all, kept or not."""
+        return self.kept_bytes + sum(f.size for f in self._dropped.values())
+
     def dropped(self, index: int) -> Facts | None:
         """Facts about payload ``index`` if it decoded fine but is not kept, else None."""
         return self._dropped.get(index)

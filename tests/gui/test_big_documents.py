@@ -137,3 +137,52 @@ def test_export_decodes_again_what_the_results_dropped(
     assert list(exported.payloads) == plain
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".exported")]
     assert json.loads(path.read_text())  # the source is left alone
+
+
+def test_values_dropped_from_the_results_are_indexed_ahead_and_found(
+    open_keeping: OpenKeeping,
+    run: Runner,
+    gzip_document: tuple[Path, list[Payload]],
+) -> None:
+    """A big document's index is built as soon as its results are in, reading the dropped
+    payloads again a chunk at a time; a value only a dropped payload holds is found."""
+    _, plain = gzip_document
+    _, tab = open_keeping(plain[0].ByteSize())
+    outcomes = tab.outcomes
+    assert isinstance(outcomes, ViewResults) and outcomes.dropped(COUNT - 1) is not None
+    assert tab._index is not None and tab._index[0] is outcomes and tab._index[1].done()
+    items = tab._index[1].result()
+    assert [i.index for i in items] == [r.index for r in tab.model.rows()]
+    tab.filter_edit.setText('"line 11 line 11"')
+    run(wait_for(lambda: tab.inspector_page.matches == [COUNT - 1]))
+    assert tab._index[1].result() is items  # the search used the index built ahead
+    tab.filter_edit.setText('$.id == "7"')
+    run(wait_for(lambda: tab.inspector_page.matches == [7]))
+
+
+def test_a_document_whose_results_keep_all_is_indexed_at_its_first_search(
+    open_keeping: OpenKeeping, run: Runner
+) -> None:
+    _, tab = open_keeping(results.KEEP_BYTES)
+    assert isinstance(tab.outcomes, ViewResults) and tab.outcomes.complete
+    assert tab._index is None
+    tab.filter_edit.setText('"line 3 line 3"')
+    run(wait_for(lambda: tab.inspector_page.matches == [3]))
+    assert tab._index is not None
+
+
+def test_a_window_for_one_picture_builds_no_index_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+    make_window: WindowFactory,
+    run: Runner,
+    gzip_document: tuple[Path, list[Payload]],
+    gzip_config: Path,
+) -> None:
+    """``screenshot``'s window (``interactive=False``) waits for no index it will not use."""
+    monkeypatch.setattr(results, "KEEP_BYTES", gzip_document[1][0].ByteSize())
+    window = make_window(config=gzip_config)
+    window.interactive = False
+    window.open_path(gzip_document[0])
+    run(settle(window))
+    tab = _tab(window)
+    assert tab.run.dropped_some() and tab._index is None

@@ -154,3 +154,24 @@ def test_raw_runs_without_a_profile_the_other_views_do_not() -> None:
     assert pipeline_for("raw", Broken()).name == "raw"
     with pytest.raises(ConfigError):
         pipeline_for("decoded", Broken())
+
+
+async def test_outcomes_by_chunk_decode_again_only_what_the_results_dropped() -> None:
+    doc = _document(200, size=8000)
+    pipeline = Pipeline(name="raw")
+    whole = await transform_document(doc, pipeline, "raw")
+    kept = ViewResults(budget=20 * 9000)
+    await run_document_view(doc, pipeline, "raw", into=kept)
+    assert not kept.complete
+    state = DocumentRun(0)
+    state.finish("raw", 0, kept)
+
+    found = state.outcomes_by_chunk(doc, "raw", _Fixed(pipeline))
+    parts = [(start, end, dict(part)) async for start, end, part in found]
+    assert [(s, e) for s, e, _ in parts] == chunks(doc)
+    joined = {i: o for _, _, part in parts for i, o in part.items()}
+    assert {i: o.payload for i, o in joined.items()} == {i: o.payload for i, o in whole.items()}
+    for i in range(200):  # kept outcomes are the results' own objects, not decoded again
+        if i in kept:
+            assert joined[i] is kept[i]
+    assert state.decoded_bytes() == sum(o.payload.ByteSize() for o in whole.values())

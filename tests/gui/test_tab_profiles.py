@@ -38,17 +38,21 @@ def test_two_tabs_decode_with_two_profiles_side_by_side(
     aes, zlib = encoded_history(tmp_path, "aes-gcm"), encoded_history(tmp_path, "zlib")
     window = make_window(config=profiles_config(tmp_path))
     first = _open(window, aes, run)
-    assert _left(first) == 14  # "go", the default namespace's profile, has no codecs
+    # "go", the default namespace's profile, has no codecs: the tab took the one that reads it
+    assert first.choice.profile is not None and first.choice.profile.name == "payments"
+    assert first.choice.why == "it decodes this document, ‘go’ did not" and _left(first) == 0
+    window.select_profile("go")  # the user's choice stands, even one that reads nothing
+    run(settle(window))
+    assert first.choice.profile.name == "go" and _left(first) == 14
     window.select_profile("payments")
     run(settle(window))
-    assert first.choice.profile is not None and first.choice.profile.name == "payments"
-    assert _left(first) == 0
+    assert first.choice.profile.name == "payments" and _left(first) == 0
 
     second = _open(window, zlib, run)
     assert second.choice.profile is not None
-    assert second.choice.profile.name == "payments"  # a new tab starts with the last choice
-    window.select_profile("zlib")
-    run(settle(window))
+    # a new tab starts with the last choice; "payments" reads none of it, so it took "zlib"
+    assert second.choice.profile.name == "zlib"
+    assert second.choice.why == "it decodes this document, ‘payments’ did not"
     assert _left(second) == 0
     # the first tab kept its own profile and its results
     assert first.choice.profile.name == "payments" and first.is_current and _left(first) == 0
@@ -56,7 +60,8 @@ def test_two_tabs_decode_with_two_profiles_side_by_side(
     tabs = window.tabs
     assert tabs.tabText(tabs.indexOf(first)) == f"{aes.name} · payments"
     assert tabs.tabText(tabs.indexOf(second)) == f"{zlib.name} · zlib"
-    assert "Profile: zlib (chosen in the toolbar)" in tabs.tabToolTip(tabs.indexOf(second))
+    tip = tabs.tabToolTip(tabs.indexOf(second))
+    assert "Profile: zlib (it decodes this document, ‘payments’ did not)" in tip
     # the toolbar and the caption follow the current tab
     assert window.profile_combo.currentText() == "zlib"
     assert "profile: zlib" in window.audit_caption().text()
@@ -96,8 +101,8 @@ def test_a_files_profile_is_remembered_under_its_config_file_only(
     other = shutil.copy(config, other_dir / "config.toml")
     elsewhere = make_window(config=other)
     there = _open(elsewhere, aes, run)
-    assert there.choice.profile is not None and there.choice.profile.name == "go"
-    assert there.choice.why is None and _left(there) == 14
+    assert there.choice.profile is not None  # not remembered: found by what decodes it
+    assert there.choice.why == "it decodes this document, ‘go’ did not"
 
 
 def test_the_history_names_its_namespace_and_the_tab_takes_its_profile(

@@ -210,6 +210,8 @@ def _search_details(s: dict[str, Any]) -> list[str]:
         f"the values' index ({s['big_index_mib']:.0f} MiB, built ahead of any search, the "
         f"payloads the results did not keep decoded again) ready at "
         f"{s['big_index_ready_s']:.2f} s; a search typed before then waits for it. The "
+        f"window's RSS grew by {s['big_rss_decoded_mib']} MiB for the decoded history, "
+        f"{s['big_rss_indexed_mib']} MiB with its index. The "
         f"first search {s['big_first_search_s']:.2f} s, again {s['big_search_s']:.2f} s "
         "(each with the pause).",
     ]

@@ -77,6 +77,7 @@ def _documents(scratch: Path, quick: bool) -> dict[str, Any]:
 async def _measure(docs: dict[str, Any]) -> dict[str, Any]:
     from PySide6.QtTest import QTest
 
+    from bench.gui_probe import rss_bytes
     from inspector.gui.inspector_page import SEARCH_PAUSE_MS
     from inspector.gui.main_window import MainWindow
     from inspector.gui.settings import AppSettings
@@ -106,11 +107,14 @@ async def _measure(docs: dict[str, Any]) -> dict[str, Any]:
             await window.runner.wait_idle(timeout=120)
         small_matches = len(tab.inspector_page.matches)
 
+        before = rss_bytes()
         started = time.perf_counter()
         big_tab = window.open_path(big)
         decoded = await _until(lambda: big_tab.is_current, timeout=600)
+        decoded_rss = rss_bytes()
         await window.runner.wait_idle(timeout=600)  # the values' index, built ahead
         indexed = time.perf_counter() - started
+        indexed_rss = rss_bytes()
         index = big_tab._index[1].result() if big_tab._index is not None else []
         timings = []
         for text in ("ORDER", "zzz-nowhere", "ORDER"):
@@ -130,6 +134,8 @@ async def _measure(docs: dict[str, Any]) -> dict[str, Any]:
             "big_decoded_s": round(decoded, 2),
             "big_index_ready_s": round(indexed, 2),
             "big_index_mib": round(sum(len(i.value_bytes) for i in index) / 2**20, 1),
+            "big_rss_decoded_mib": round((decoded_rss - before) / 2**20),
+            "big_rss_indexed_mib": round((indexed_rss - before) / 2**20),
             "big_first_search_s": round(timings[0], 2),
             "big_search_s": round(min(timings[1:]), 2),
             "pause_ms": SEARCH_PAUSE_MS,

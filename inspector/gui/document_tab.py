@@ -119,7 +119,7 @@ class DocumentTab(QWidget):
         self.match_count: int | None = None  # the current search's, for the tab's title
         # The index over every shown value: (the results it reads, its task), made once per
         # result; for a big document as soon as the result is in, so that the first search
-        # does not wait seconds for it (``index_ahead``; a headless screenshot needs none).
+        # does not wait seconds for it (when ``interactive``).
         self._index: tuple[object, asyncio.Task[list[Searchable]]] | None = None
         # False for a window made for one headless picture (``screenshot``): it shows what
         # its profile does (no other is taken for it) and builds no index ahead.

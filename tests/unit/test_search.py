@@ -90,3 +90,19 @@ def test_words_are_what_the_value_view_highlights() -> None:
 def test_bad_queries_say_what_is_wrong(query: str, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         parse_query(query)
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_value_bytes_lowers_a_payloads_data_as_it_is_or_as_text(packed: bool) -> None:
+    """A JSON payload's data is given as bytes: ASCII is lowered as it is, anything else as
+    text (so "ZOË" is found as "zoë"); the packed form unpacks to the same bytes."""
+    from isal import isal_zlib
+
+    for given, lowered in [
+        (b'{"Order":"ORDER-4711"}', b'{"order":"order-4711"}'),
+        ('{"Name":"ZOË"}'.encode(), '{"name":"zoë"}'.encode()),
+        ('{"Name":"ZOË"}', '{"name":"zoë"}'.encode()),
+    ]:
+        data = value_bytes(given, packed=packed)
+        assert (isal_zlib.decompress(data) if packed else data) == lowered
+    assert value_bytes(b"", packed=packed) == b""

@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
+from isal import isal_zlib
 from temporalio.api.common.v1 import Payload
 
 from inspector.documents import Document, read_value
@@ -29,23 +30,28 @@ IN_FLIGHT = 2  # parts indexed at once
 Part = tuple[int, int, Mapping[int, Outcome]]
 
 
-def _loader(payload: Payload) -> Callable[[], Any]:
-    return lambda: read_value(payload).value
+def _loader(payload: Payload, packed: bool) -> Callable[[], Any]:
+    """Reads the value again, for a path term. A big document's keeps its payload packed:
+    holding the decoded payloads themselves would keep the whole decoded history alive."""
+    if not packed:
+        return lambda: read_value(payload).value
+    blob = isal_zlib.compress(payload.SerializeToString(), 1)
+    return lambda: read_value(Payload.FromString(isal_zlib.decompress(blob))).value
 
 
-def _text(payload: Payload) -> tuple[str | bytes, Callable[[], Any] | None]:
+def _text(payload: Payload, packed: bool) -> tuple[str | bytes, Callable[[], Any] | None]:
     """A payload's searchable text, cheaply: a JSON payload's data is already compact JSON
     (read again only when it escapes non-ASCII, so "Zoë" is found as typed)."""
     encoding = payload.metadata.get("encoding", b"")
     if encoding in (b"json/plain", b"json/protobuf"):
         data = payload.data
         if b"\\u" not in data:
-            return data, _loader(payload)
+            return data, _loader(payload, packed)
         shown = read_value(payload)
-        return (value_text(shown.value), _loader(payload)) if shown.is_json else ("", None)
+        return (value_text(shown.value), _loader(payload, packed)) if shown.is_json else ("", None)
     shown = read_value(payload)
     if shown.is_json:
-        return value_text(shown.value), _loader(payload)
+        return value_text(shown.value), _loader(payload, packed)
     if shown.kind == "text":
         return str(shown.value), None
     return "", None
@@ -64,7 +70,7 @@ def _shown(
 
 
 def _item(row: PayloadRow, payload: Payload | None, packed: bool) -> Searchable:
-    text, load = _text(payload) if payload is not None else ("", None)
+    text, load = _text(payload, packed) if payload is not None else ("", None)
     return Searchable(
         index=row.index,
         event_id=row.event_id,

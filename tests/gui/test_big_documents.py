@@ -16,7 +16,7 @@ from temporalio.converter import DataConverter
 
 from inspector.codecs import GzipCodec
 from inspector.documents import parse_document
-from inspector.gui import results
+from inspector.gui import document_tab, results
 from inspector.gui.document_tab import DocumentTab
 from inspector.gui.loading import BadDocument, parse_bytes, parse_owned
 from inspector.gui.resources import SAMPLES_DIR
@@ -139,13 +139,19 @@ def test_export_decodes_again_what_the_results_dropped(
     assert json.loads(path.read_text())  # the source is left alone
 
 
+@pytest.mark.parametrize("packed", [False, True])
 def test_values_dropped_from_the_results_are_indexed_ahead_and_found(
     open_keeping: OpenKeeping,
     run: Runner,
     gzip_document: tuple[Path, list[Payload]],
+    monkeypatch: pytest.MonkeyPatch,
+    packed: bool,
 ) -> None:
     """A big document's index is built as soon as its results are in, reading the dropped
-    payloads again a chunk at a time; a value only a dropped payload holds is found."""
+    payloads again a chunk at a time; a value only a dropped payload holds is found, by a
+    word and by a path (packed: as a document over PLAIN_BYTES keeps its values)."""
+    if packed:
+        monkeypatch.setattr(document_tab, "PLAIN_BYTES", 0)
     _, plain = gzip_document
     _, tab = open_keeping(plain[0].ByteSize())
     outcomes = tab.outcomes
@@ -153,6 +159,7 @@ def test_values_dropped_from_the_results_are_indexed_ahead_and_found(
     assert tab._index is not None and tab._index[0] is outcomes and tab._index[1].done()
     items = tab._index[1].result()
     assert [i.index for i in items] == [r.index for r in tab.model.rows()]
+    assert all(i.packed is packed for i in items)
     tab.filter_edit.setText('"line 11 line 11"')
     run(wait_for(lambda: tab.inspector_page.matches == [COUNT - 1]))
     assert tab._index[1].result() is items  # the search used the index built ahead

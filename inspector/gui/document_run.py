@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from typing import Protocol
 
@@ -33,6 +34,7 @@ from .results import ViewResults
 # history decodes to ~500 MB, of which only a chunk exists at a time (see results.py).
 CHUNK_PAYLOADS = 64
 CHUNK_BYTES = 1024 * 1024
+CHUNKS_IN_FLIGHT = 2
 SHOWN_KEPT = 8  # payloads decoded again for the detail pane, most recent kept
 BIG_PAYLOAD_COUNT = 5000  # from here on, results are built with the collector paused
 
@@ -96,18 +98,36 @@ async def run_document_view(
     """
     outcomes: dict[int, Outcome] = {}
     total = len(doc.payloads)
-    for start, end in chunks(doc):
+
+    async def chunk(start: int, end: int) -> Mapping[int, Outcome]:
         part = dataclasses.replace(doc, payloads=doc.payloads[start:end])
-        result = await transform_document(part, pipeline, view)
+        return await transform_document(part, pipeline, view)
+
+    def take(start: int, end: int, result: Mapping[int, Outcome]) -> None:
         for i, outcome in result.items():
             if into is not None:
                 into.add(start + i, outcome)
             else:
                 outcomes[start + i] = outcome
-        del result
         if progress is not None:
             progress.update(end, total)
-        await asyncio.sleep(0)
+
+    # Two chunks in flight: one's codecs run in a worker thread while the loop reads the
+    # next one's payloads. Results are taken in document order all the same.
+    running: deque[tuple[int, int, asyncio.Task[Mapping[int, Outcome]]]] = deque()
+    try:
+        for start, end in chunks(doc):
+            running.append((start, end, asyncio.ensure_future(chunk(start, end))))
+            if len(running) >= CHUNKS_IN_FLIGHT:
+                first, last, task = running.popleft()
+                take(first, last, await task)
+            await asyncio.sleep(0)
+        while running:
+            first, last, task = running.popleft()
+            take(first, last, await task)
+    finally:
+        for _, _, task in running:
+            task.cancel()
     return into if into is not None else outcomes
 
 

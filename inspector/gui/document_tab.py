@@ -339,7 +339,9 @@ class DocumentTab(QWidget):
         if self.filter_edit.text().strip():
             self.search(self.filter_edit.text())
         self.inspector_page.update_count()
-        self._refresh_detail()
+        # The selected value is drawn on the loop's next turn: with the new rows it would
+        # be one step of a tenth of a second for a big history (a 75 KiB JSON value).
+        QTimer.singleShot(0, self._refresh_detail)
         self.status_changed.emit()
 
     def _guess_profile(self, failed: Sequence[int]) -> None:

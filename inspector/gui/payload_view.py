@@ -21,6 +21,8 @@ SHOW_ALL_BYTES = 4 * 1024 * 1024  # text larger than this is cut until "Show all
 FOLD_DEPTH = 3
 HEX_PAGE = 64 * 1024
 _PRINTABLE = set(string.printable) - set("\x0b\x0c")
+# A byte as the hex dump's text column shows it: printable ASCII as it is, the rest a dot.
+_SHOWN_BYTES = bytes(b if 32 <= b < 127 else ord(".") for b in range(256))
 
 
 def human_size(n: int | None) -> str:
@@ -100,13 +102,14 @@ def cut_text(text: str, limit: int = SHOW_ALL_BYTES) -> tuple[str, bool]:
 
 
 def hex_dump(data: bytes, limit: int = HEX_PAGE) -> str:
-    """Offset, 16 bytes in hex, and their printable ASCII; the first ``limit`` bytes."""
+    """Offset, 16 bytes in hex, and their printable ASCII; the first ``limit`` bytes. Made
+    by ``bytes.hex`` and ``translate``, not byte by byte: a page is drawn on the GUI thread."""
     lines = []
     for offset in range(0, min(len(data), limit), 16):
         chunk = data[offset : offset + 16]
-        hexes = " ".join(f"{b:02x}" for b in chunk)
+        hexes = chunk.hex(" ")
         hexes = f"{hexes[:23]} {hexes[23:]}" if len(chunk) > 8 else hexes
-        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        text = chunk.translate(_SHOWN_BYTES).decode("ascii")
         lines.append(f"{offset:08x}  {hexes:<48}  {text}")
     return "\n".join(lines)
 

@@ -150,11 +150,20 @@ def run_loadgen(steps: Sequence[Step], scratch: Path, name: str) -> list[dict[st
     return results
 
 
-def same_answers(a: Path, b: Path) -> bool:
-    """Both servers decoded to the same payloads (the seed indents its JSON, we do not)."""
-    left = json_format.Parse(a.read_bytes(), Payloads())
-    right = json_format.Parse(b.read_bytes(), Payloads())
-    return left == right
+def answers_differ(a: Path, b: Path) -> str | None:
+    """None when both servers decoded to the same payloads (the seed indents its JSON, we do
+    not); else where they first differ, so that a failed run says what it saw."""
+    left = json_format.Parse(a.read_bytes(), Payloads()).payloads
+    right = json_format.Parse(b.read_bytes(), Payloads()).payloads
+    if len(left) != len(right):
+        return f"{a.name} has {len(left)} payloads, {b.name} {len(right)}"
+    for i, (x, y) in enumerate(zip(left, right, strict=True)):
+        if x != y:
+            return (
+                f"payload {i}: {a.name} {dict(x.metadata)!r:.200} {len(x.data)} B of data, "
+                f"{b.name} {dict(y.metadata)!r:.200} {len(y.data)} B"
+            )
+    return None
 
 
 def interleaved(
@@ -188,8 +197,8 @@ def interleaved(
     results = iter(run_loadgen(steps, scratch, name))
     case = Case(name, [{label: next(results) for label in servers} for _ in range(rounds)])
     first, second = (scratch / f"answer-{name}-{label}.json" for label in servers)
-    if not same_answers(first, second):
-        raise RuntimeError(f"{name}: the servers' answers differ")
+    if (difference := answers_differ(first, second)) is not None:
+        raise RuntimeError(f"{name}: the servers' answers differ: {difference}")
     return case
 
 
@@ -237,8 +246,9 @@ def references_case(servers: dict[str, Server], sets: list[list[Path]], scratch:
                 row[f"{label}/{attempt}"] = next(results)
         rounds.append(row)
     labels = list(servers)
-    if not same_answers(*(scratch / f"answer-refs-{label}.json" for label in labels)):
-        raise RuntimeError("references: the servers' answers differ")
+    answers = [scratch / f"answer-refs-{label}.json" for label in labels]
+    if (difference := answers_differ(answers[0], answers[1])) is not None:
+        raise RuntimeError(f"references: the servers' answers differ: {difference}")
     return Case("references", rounds)
 
 

@@ -83,6 +83,15 @@ def chunks(doc: Document) -> list[tuple[int, int]]:
     return ranges
 
 
+async def transform_some(
+    doc: Document, indexes: range | list[int], pipeline: Pipeline, view: str
+) -> Mapping[int, Outcome]:
+    """The view over the payloads at ``indexes`` only, keyed by their place in ``indexes``
+    (each payload's outcome is its own, so a part decodes as it would in the whole)."""
+    part = dataclasses.replace(doc, payloads=[doc.payloads[i] for i in indexes])
+    return await transform_document(part, pipeline, view)
+
+
 async def run_document_view(
     doc: Document,
     pipeline: Pipeline,
@@ -99,10 +108,6 @@ async def run_document_view(
     outcomes: dict[int, Outcome] = {}
     total = len(doc.payloads)
 
-    async def chunk(start: int, end: int) -> Mapping[int, Outcome]:
-        part = dataclasses.replace(doc, payloads=doc.payloads[start:end])
-        return await transform_document(part, pipeline, view)
-
     def take(start: int, end: int, result: Mapping[int, Outcome]) -> None:
         for i, outcome in result.items():
             if into is not None:
@@ -117,7 +122,13 @@ async def run_document_view(
     running: deque[tuple[int, int, asyncio.Task[Mapping[int, Outcome]]]] = deque()
     try:
         for start, end in chunks(doc):
-            running.append((start, end, asyncio.ensure_future(chunk(start, end))))
+            running.append(
+                (
+                    start,
+                    end,
+                    asyncio.ensure_future(transform_some(doc, range(start, end), pipeline, view)),
+                )
+            )
             if len(running) >= CHUNKS_IN_FLIGHT:
                 first, last, task = running.popleft()
                 take(first, last, await task)
@@ -133,9 +144,7 @@ async def run_document_view(
 
 async def decode_one(doc: Document, index: int, pipeline: Pipeline, view: str) -> Outcome | None:
     """Payload ``index`` alone through the view; None when the view leaves it as it is."""
-    part = dataclasses.replace(doc, payloads=[doc.payloads[index]])
-    result = await transform_document(part, pipeline, view)
-    return result.get(0)
+    return (await transform_some(doc, [index], pipeline, view)).get(0)
 
 
 def export_text(
@@ -242,11 +251,11 @@ class DocumentRun:
     async def complete_outcomes(
         self, doc: Document, view: str, source: PipelineSource
     ) -> Mapping[int, Outcome]:
-        """Every outcome of the current results (the view runs again if they did not keep
-        all); raises ``ConfigError`` when that run's profile cannot be built."""
-        outcomes = self.outcomes if self.outcomes is not None else {}
-        if isinstance(outcomes, ViewResults) and not outcomes.complete:
-            outcomes = await run_document_view(doc, pipeline_for(view, source), view)
+        """Every outcome of the current results (those they did not keep decoded again);
+        raises ``ConfigError`` when that run's profile cannot be built."""
+        outcomes: dict[int, Outcome] = {}
+        async for _, _, part in self.outcomes_by_chunk(doc, view, source):
+            outcomes.update(part)
         return outcomes
 
     async def outcomes_by_chunk(
@@ -263,8 +272,7 @@ class DocumentRun:
             part = {i: outcomes[i] for i in range(start, end) if i in outcomes}
             again = [i for i in range(start, end) if outcomes.dropped(i) is not None]
             if again:
-                sub = dataclasses.replace(doc, payloads=[doc.payloads[i] for i in again])
-                result = await transform_document(sub, pipeline, view)
+                result = await transform_some(doc, again, pipeline, view)
                 part.update((again[j], outcome) for j, outcome in result.items())
             yield start, end, part
 

@@ -392,7 +392,7 @@ class DocumentTab(QWidget):
             self.choice.select(href.removeprefix("profile:"), why="chosen in the notice")
 
     async def complete_outcomes(self) -> Mapping[int, Outcome]:
-        """Every outcome of the current view (run again if the results did not keep all)."""
+        """Every outcome of the current view (those the results did not keep decoded again)."""
         if self.loaded is None:
             return self.outcomes or {}
         return await self.run.complete_outcomes(self.loaded.doc, self.view, self.choice)

@@ -117,12 +117,8 @@ async def index_values(
     def index_part(part: Part) -> None:
         start, end, outcomes = part
         chosen = [by_index[i] for i in range(start, end) if i in by_index]
-        found.update(
-            (r.index, i)
-            for r, i in zip(
-                chosen, build_index(doc, chosen, outcomes, redaction, packed=packed), strict=True
-            )
-        )
+        items = build_index(doc, chosen, outcomes, redaction, packed=packed)
+        found.update((item.index, item) for item in items)
 
     indexing: deque[asyncio.Future[None]] = deque()
     try:

@@ -127,13 +127,24 @@ class Pipeline:
             trace.input(payloads[0])
         state = _Batch(payloads)
         with limits.operation_budget(self.max_decoded_bytes):
-            await self._codec_step(
-                state, self.proxy_codec, "decode", Stage.POST_CODEC, self.proxy_label, trace=trace
-            )
-            marked = _traced(trace, state, is_marked)
-            await state.each(self._unmark, only=is_marked)
-            _trace_after(trace, state, marked, lambda t, _, now: t.unmarked(self.codec_label, now))
-            if not preserve_refs:
+            if self.proxy_codec is not None:
+                await self._codec_step(
+                    state,
+                    self.proxy_codec,
+                    "decode",
+                    Stage.POST_CODEC,
+                    self.proxy_label,
+                    trace=trace,
+                )
+            # The usual batch holds no reference: its steps are not even entered (a small
+            # request pays for every step it enters).
+            if state.any(is_marked):
+                marked = _traced(trace, state, is_marked)
+                await state.each(self._unmark, only=is_marked)
+                _trace_after(
+                    trace, state, marked, lambda t, _, now: t.unmarked(self.codec_label, now)
+                )
+            if not preserve_refs and state.any(is_plain_reference):
                 reference = _traced(trace, state, is_plain_reference)
                 await state.each(
                     self._retrieve_if_reference, concurrent=True, only=is_plain_reference
@@ -211,7 +222,9 @@ class Pipeline:
         """Run a codec over the batch, each payload with its own result or error."""
         if codec is None:
             return
-        items = [(i, p) for i, p in state.live() if skip is None or not skip(p)]
+        items = state.live()
+        if skip is not None:
+            items = [(i, p) for i, p in items if not skip(p)]
         if not items:
             return
         batch = [p for _, p in items]
@@ -404,11 +417,17 @@ class _Batch:
         self.held: set[int] = set()
 
     def live(self) -> list[tuple[int, Payload]]:
+        if not self.errors and not self.held:  # the usual batch: every payload goes on
+            return [(i, p) for i, p in enumerate(self.values) if p is not None]
         return [
             (i, p)
             for i, p in enumerate(self.values)
             if p is not None and i not in self.errors and i not in self.held
         ]
+
+    def any(self, which: Callable[[Payload], bool]) -> bool:
+        """Whether a live payload is one ``which`` accepts."""
+        return any(which(p) for _, p in self.live())
 
     def put(self, index: int, payload: Payload) -> None:
         self.values[index] = payload
@@ -446,6 +465,8 @@ class _Batch:
                 await run(i, p)
 
     def outcomes(self) -> list[Outcome]:
+        if not self.errors:
+            return [Outcome(payload=p) for p in self.values]
         return [
             Outcome(error=self.errors[i]) if i in self.errors else Outcome(payload=p)
             for i, p in enumerate(self.values)
@@ -466,8 +487,10 @@ def _trace_after(
 ) -> None:
     """After a step that ``before`` (from ``_traced``) went into: record what came out,
     unless it failed there (the trace's ``finish`` records that)."""
+    if trace is None or before is None:
+        return
     now = _current(state)
-    if trace is not None and before is not None and now is not None:
+    if now is not None:
         record(trace, before, now)
 
 

@@ -40,6 +40,8 @@ class observing:
         self._token: contextvars.Token[ChainObserver | None] | None = None
 
     def __enter__(self) -> None:
+        if self._observer is None and _observer.get() is None:
+            return  # the usual case, no one observing here or outside: nothing to set
         self._token = _observer.set(self._observer)
 
     def __exit__(self, *_: object) -> None:

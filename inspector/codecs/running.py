@@ -32,23 +32,19 @@ async def run_cpu(
     allowance of where it runs (``inspector.limits``) is run again further on: in a thread,
     then, once the operation holds the gate, without an allowance.
     """
-    results: list[CodecResult] = []
     inline = sum(len(p.data) for p in batch) < THREAD_MIN_BYTES
+    results: list[CodecResult] = _run_each(run, batch, limits.inline_allowance()) if inline else []
     while len(results) < len(batch):
         rest = batch[len(results) :]
-        if inline:
-            results += _run_each(run, rest, limits.inline_allowance())
-        else:
-            results += await asyncio.to_thread(_run_each, run, rest, limits.LARGE_OPERATION_BYTES)
+        results += await asyncio.to_thread(_run_each, run, rest, limits.LARGE_OPERATION_BYTES)
         if len(results) == len(batch):
             break
         budget = limits.current_budget()
-        if not inline and budget is not None:
+        if budget is not None:
             try:
                 await limits.hold_gate(budget)
             except limits.GateBusy as busy:
                 results += [busy] * (len(batch) - len(results))
-        inline = False
     return results
 
 

@@ -99,7 +99,10 @@ def read_payload(obj: Any) -> Payload:
             data = decoded
         else:
             rest[key] = value
-    payload = Payload(metadata=metadata or None, data=data)
+    payload = Payload(data=data)
+    fields = payload.metadata  # one by one: the constructor's dict goes through a slow update
+    for name, value in metadata.items():
+        fields[name] = value
     for key, value in rest.items():
         try:
             json_format.ParseDict({key: value}, payload, ignore_unknown_fields=False)

@@ -94,6 +94,7 @@ def create_app(
     app.router.add_route("*", "/{tail:.*}", dispatch)
 
     async def close_pipelines(_: web.Application) -> None:
+        log.flush()
         for task in list(live.retiring):  # close what a reload retired now, not later
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -57,9 +57,9 @@ def _only_metadata_and_data(document: Any) -> bool:
 def _payloads_of(document: Any) -> list[Payload]:
     if not isinstance(document, dict):
         raise ApiError(400, _SHAPE)
-    unknown = sorted(set(document) - {"payloads"})
-    if unknown:
-        raise ApiError(400, f"unknown field {json.dumps(unknown[0][:60])}: {_SHAPE}")
+    if document.keys() - {"payloads"}:
+        unknown = min(document.keys() - {"payloads"})
+        raise ApiError(400, f"unknown field {json.dumps(unknown[:60])}: {_SHAPE}")
     items = document.get("payloads", [])
     if not isinstance(items, list):
         raise ApiError(400, f'"payloads" must be a list: {_SHAPE}')

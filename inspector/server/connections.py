@@ -18,7 +18,6 @@ import os
 import socket
 import ssl
 import time
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from aiohttp import web
@@ -34,7 +33,7 @@ from aiohttp.http_exceptions import (
 )
 
 from inspector.server.errors import error_body
-from inspector.server.request_log import RequestLog, RequestRecord
+from inspector.server.request_log import RequestLog, RequestRecord, timestamp
 
 # What every server of the app is told (``web.Application(handler_args=...)``): bodies come
 # as sent (``request_body`` inflates them, bounded), and idle or slow heads are closed.
@@ -213,7 +212,7 @@ class JsonErrorHandler(web.RequestHandler):
         if self._guard.log is not None:
             self._guard.log.emit(
                 RequestRecord(
-                    time=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    time=timestamp(),
                     method="-",
                     path="-",
                     namespace=None,

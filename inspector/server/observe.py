@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
@@ -26,6 +25,7 @@ from inspector.server.request_log import (
     PAYLOAD_COUNT,
     RequestLog,
     RequestRecord,
+    timestamp,
 )
 from inspector.server.routes import CLAIM_KEYS, PAYLOAD_OPERATIONS, STORAGE_ERRORS, operation_for
 from inspector.server.tokens import PRINCIPAL
@@ -44,7 +44,7 @@ def observe_middleware(
         started = time.perf_counter()
         response = await handler(request)  # inner middleware turns every failure into a response
         seconds = time.perf_counter() - started
-        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        now = timestamp()
         namespace = request.get(NAMESPACE)
         bytes_in = request.get(BYTES_IN, 0)
         bytes_out = response.content_length or 0

@@ -7,6 +7,7 @@ So both are refused here, on the server, before any handler runs.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable, Iterable
@@ -36,8 +37,11 @@ class OriginError(InspectorError, ValueError):
     """A configured origin that is not ``scheme://host[:port]`` (or is ``*``)."""
 
 
+@functools.lru_cache(maxsize=256)
 def normalize_origin(origin: str) -> str:
-    """``scheme://host[:port]`` lower-cased, default port dropped, as browsers send it."""
+    """``scheme://host[:port]`` lower-cased, default port dropped, as browsers send it.
+
+    Remembered (errors are not): the Web UI sends the same Origin with every request."""
     text = origin.strip()
     if text == "*":
         raise OriginError("'*' is never allowed: list each origin, e.g. http://localhost:8233")
@@ -63,8 +67,11 @@ def normalize_origin(origin: str) -> str:
     return f"{parts.scheme}://{host}"
 
 
+@functools.lru_cache(maxsize=256)
 def host_name(host_header: str) -> str:
-    """The name part of a ``Host`` header: no port, no IPv6 brackets, lower case."""
+    """The name part of a ``Host`` header: no port, no IPv6 brackets, lower case.
+
+    Remembered: clients send one or two Host values, and every request is checked."""
     host = host_header.strip().lower()
     if host.startswith("["):
         end = host.find("]")
